@@ -1,0 +1,69 @@
+"""Operator commands (API.md "Operator commands")."""
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from assist.core.errors import AppError
+
+user_cli = AppGroup("user", help="Manage user accounts.")
+
+
+def _fail(exc: AppError) -> None:
+    lines = [str(exc.message)] + [str(m) for ms in exc.fields.values() for m in ms]
+    raise click.ClickException("\n".join(lines))
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "caseworker", "provider", "auditor", "unit"]))
+@click.option("--area", "areas", multiple=True, help="Area code (repeatable); caseworkers need one.")
+@click.option("--provider", "provider_id", type=int, help="Provider id, for role provider.")
+@click.option("--unit", "unit_id", type=int, help="Partner unit id, for role unit.")
+@click.option("--name", "display_name", default="", help="Display name.")
+def create_user(username, role, areas, provider_id, unit_id, display_name):
+    """Create a user; the password comes from ASSIST_PASSWORD or a prompt."""
+    from assist.auth import services
+    from assist.core.db import commit
+    password = os.environ.get("ASSIST_PASSWORD") or click.prompt("Password", hide_input=True,
+                                                                 confirmation_prompt=True)
+    try:
+        user = services.create_user({"username": username, "password": password, "role": role,
+                                     "area_codes": list(areas), "provider_id": provider_id, "unit_id": unit_id,
+                                     "display_name": display_name}, actor=None)
+        commit()
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+
+
+@click.command("demo")
+@click.option("--residents", default=520, show_default=True, help="How many residents to create.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed (the same seed, the same district).")
+@click.option("--password", envvar="ASSIST_DEMO_PASSWORD", default=None,
+              help="Password for the demo users (default: ASSIST_DEMO_PASSWORD, else a random one, printed).")
+def demo(residents, seed, password):
+    """Fill an empty database with a believable demo district."""
+    from assist.demo.generate import DemoError, load_demo
+    try:
+        summary = load_demo(residents=residents, seed=seed, password=password)
+    except DemoError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(summary)
+
+
+@click.command("route-matrix")
+def route_matrix():
+    """Print the role × route matrix (deny by default)."""
+    from assist.core.permissions import route_matrix as matrix
+    for rule, methods, who in matrix(current_app):
+        click.echo(f"{methods:<20} {rule:<55} {who}")
+
+
+def register(app) -> None:
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo)
+    app.cli.add_command(route_matrix)

@@ -1,0 +1,77 @@
+"""Request plumbing shared by all blueprints: authentication loaders, the route matrix, security
+headers, template helpers."""
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from assist.core import permissions
+from assist.core.errors import TooLarge, register_error_handlers
+from assist.core.i18n import LOCALE_NAMES
+from assist.extensions import db, login_manager
+
+# Self-hosted assets only: the intranet has no CDN, and nothing else may inject script.
+CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def init_app(app) -> None:
+    register_error_handlers(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_session_user(user_id: str):
+        # The JSON API authenticates by bearer token only: a session cookie must never authorise it.
+        if request and request.path.startswith("/api/"):
+            return None
+        from assist.auth.models import User
+        ident, _, nonce = user_id.partition(".")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        return user if user and user.active and user.session_nonce == nonce else None
+
+    @login_manager.request_loader
+    def load_token_user(req):
+        if not req.path.startswith("/api/"):
+            return None
+        header = req.headers.get("Authorization", "")
+        if not header.lower().startswith("bearer "):
+            return None
+        from assist.auth.services import user_for_token
+        return user_for_token(header[7:].strip())
+
+    @app.before_request
+    def check_body_and_route():
+        if request.path.startswith("/api/") and request.content_length and request.mimetype == "application/json" \
+                and request.content_length > current_app.config["MAX_JSON_LENGTH"]:
+            raise TooLarge()
+        return permissions.enforce()
+
+    @app.after_request
+    def security_headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        if request.endpoint not in permissions.PUBLIC_ENDPOINTS:
+            # Pages and answers hold personal information: never in a shared cache.
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    @app.context_processor
+    def template_globals():
+        from assist.main.nav import navigation
+        return {"nav_items": navigation(current_user), "locale_names": LOCALE_NAMES,
+                "role_titles": permissions.ROLE_TITLES, "bureau_name": current_app.config["BUREAU_NAME"]}
+
+    app.jinja_env.filters["datetime"] = lambda v, fmt="yyyy-MM-dd HH:mm": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["reject_cursor"] = lambda params: {k: v for k, v in params.items() if k != "cursor"}
+    app.jinja_env.filters["date"] = lambda v, fmt="yyyy-MM-dd": format_date(v, fmt) if v else ""
+
+    @app.get("/healthz")
+    @permissions.public
+    def healthz():
+        return {"status": "ok"}

@@ -1,0 +1,15 @@
+"""The navigation each role sees (computed here, not in templates)."""
+from flask_babel import lazy_gettext as _l
+
+NAV = [
+    ("main.index", _l("Home"), {"admin", "caseworker", "provider", "auditor", "unit"}),
+    ("residents.index", _l("Residents"), {"admin", "caseworker", "auditor"}),
+    ("audit.index", _l("Audit log"), {"admin", "auditor"}),
+    ("auth.users", _l("Users"), {"admin"}),
+]
+
+
+def navigation(user) -> list[tuple[str, object]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [(endpoint, title) for endpoint, title, who in NAV if user.role in who]

@@ -1,0 +1,376 @@
+"""The resident register: validation, registration, edits, status changes, search — and its scope."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from assist.areas.models import Area
+from assist.core import audit, crypto
+from assist.core.db import check_version, utcnow
+from assist.core.errors import Conflict, ValidationError
+from assist.core.pagination import Page, keyset
+from assist.core.scoping import area_clause, scope_rule, scoped
+from assist.core.timeutil import local_today
+from assist.core.validation import Invalid, Validator, parse_mobile
+from assist.extensions import db
+from assist.residents import idnumber
+from assist.residents.conditions import (ASSISTANCE_TYPES, BOOL_KEYS, BY_KEY, CHILD_STATUSES, CONDITION_KEYS,
+                                         STATUS_REASON_KINDS, STATUSES, defaults)
+from assist.residents.models import Assessment, HouseholdMember, Resident, StatusChange
+
+LABELS = {
+    "id_number": _l("ID number"), "name": _l("Name"), "phone": _l("Phone"), "address": _l("Address"),
+    "area_code": _l("Area"), "assistance_type": _l("Target group"), "assistance_since": _l("Target group since"),
+    "emergency_contact_name": _l("Emergency contact"), "emergency_contact_phone": _l("Emergency contact phone"),
+    "assessed_on": _l("Assessment date"), "conditions": _l("Conditions"), "household": _l("Household members"),
+    "status": _l("Status"), "reason": _l("Reason"), "reason_kind": _l("Reason kind"),
+    "effective_on": _l("Effective date"), "relation": _l("Relation"),
+}
+MAX_HOUSEHOLD = 20
+
+
+@scope_rule(Resident)
+def _resident_scope(user):
+    if user.role in ("admin", "auditor"):
+        return None
+    if user.role == "caseworker":
+        return area_clause(Resident.area_code, user)
+    # Providers see residents through their plans (added with service plans); partner units see none.
+    return sa.false()
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+def _parse_area(raw) -> str:
+    code = str(raw).strip()
+    area = db.session.get(Area, code) if len(code) <= 20 else None
+    if area is None:
+        raise Invalid(_("unknown area code %(code)s", code=code[:20]))
+    if area.level not in ("community", "grid"):
+        raise Invalid(_("choose a community or grid, not a whole street or district"))
+    return code
+
+
+def _parse_conditions(raw, base: dict) -> tuple[dict, dict]:
+    """Merge ``raw`` over ``base``; returns (conditions, errors by key)."""
+    if not isinstance(raw, dict):
+        raise Invalid(_("must be an object of condition values"))
+    out, errors = dict(base), {}
+    for key, value in raw.items():
+        cond = BY_KEY.get(key)
+        if cond is None:
+            errors[f"conditions.{key}"] = _("unknown condition")
+            continue
+        try:
+            if cond.kind == "level":
+                if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit() \
+                        or not 0 <= int(value) <= 4:
+                    raise Invalid(_("must be a whole number from 0 to 4"))
+                out[key] = int(value)
+            elif cond.kind == "child":
+                value = value or "none"
+                if value not in CHILD_STATUSES:
+                    raise Invalid(_("must be one of: %(choices)s", choices=", ".join(CHILD_STATUSES)))
+                out[key] = value
+            else:
+                if not isinstance(value, bool) and value not in (0, 1, "0", "1", "true", "false", None):
+                    raise Invalid(_("must be true or false"))
+                out[key] = value in (True, 1, "1", "true")
+        except Invalid as exc:
+            errors[f"conditions.{key}"] = str(exc)
+    return out, errors
+
+
+def _parse_household(raw) -> list[dict]:
+    if not isinstance(raw, list):
+        raise Invalid(_("must be a list"))
+    if len(raw) > MAX_HOUSEHOLD:
+        raise Invalid(_("at most %(n)d members", n=MAX_HOUSEHOLD))
+    members = []
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            raise Invalid(_("member %(n)d: must be an object", n=i))
+        v = Validator(item)
+        v.text("relation", LABELS["relation"], required=True, max_length=20)
+        v.text("name", LABELS["name"], required=True, max_length=50)
+        v.field("id_number", LABELS["id_number"], lambda r: idnumber.parse(r).number)
+        v.field("phone", LABELS["phone"], parse_mobile)
+        if v.errors:
+            first = next(iter(v.errors.values()))[0]
+            raise Invalid(_("member %(n)d: %(message)s", n=i, message=first))
+        members.append(v.clean)
+    return members
+
+
+def validate(data: dict, *, partial: bool = False, existing: Resident | None = None) -> dict:
+    """Check resident input (API body or form data); raises ValidationError naming every bad field."""
+    v = Validator(data, partial=partial)
+    v.field("id_number", LABELS["id_number"], idnumber.parse, required=not partial)
+    v.text("name", LABELS["name"], required=not partial, max_length=50)
+    if v.clean.get("name") is not None and not re.search(r"\w", v.clean["name"]):
+        v.error("name", LABELS["name"], _("must contain letters"))
+    v.field("phone", LABELS["phone"], parse_mobile)
+    v.text("address", LABELS["address"], max_length=200)
+    v.field("area_code", LABELS["area_code"], _parse_area, required=not partial)
+    v.choice("assistance_type", LABELS["assistance_type"], ASSISTANCE_TYPES, required=not partial)
+    v.date("assistance_since", LABELS["assistance_since"], not_future=True)
+    v.text("emergency_contact_name", LABELS["emergency_contact_name"], max_length=50)
+    v.field("emergency_contact_phone", LABELS["emergency_contact_phone"], parse_mobile)
+    v.date("assessed_on", LABELS["assessed_on"], not_future=True)
+    v.field("household", LABELS["household"], _parse_household)
+    if "conditions" in data and data["conditions"] is not None:
+        base = existing.conditions if existing else defaults()
+        try:
+            conds, errors = _parse_conditions(data["conditions"], base)
+        except Invalid as exc:
+            v.error("conditions", LABELS["conditions"], str(exc))
+        else:
+            for key, message in errors.items():
+                v.error(key, BY_KEY[key.split(".", 1)[1]].label if key.split(".", 1)[1] in BY_KEY
+                        else key.split(".", 1)[1], message)
+            v.clean["conditions"] = conds
+    elif not partial:
+        v.clean["conditions"] = defaults()
+    v.raise_if_errors()
+    return v.clean
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+def _check_area_scope(actor, area_code: str | None) -> None:
+    """A caseworker registers and moves residents only within their own areas."""
+    if area_code is None or getattr(actor, "role", None) != "caseworker":
+        return
+    if not any(db.session.get(Area, area_code).path.startswith(a.path) for a in actor.areas):
+        raise ValidationError(fields={"area_code": [_("%(field)s: %(message)s", field=LABELS["area_code"],
+                                                      message=_("is outside your areas"))]})
+
+
+def find_by_id_number(number: str) -> Resident | None:
+    return db.session.scalars(sa.select(Resident).where(
+        Resident.id_number_bidx == crypto.blind_index(number, "ric"))).first()
+
+
+def _duplicate(existing: Resident) -> Conflict:
+    return Conflict(_("This ID number is already registered (%(name)s).", name=existing.name),
+                    code="duplicate", existing_id=existing.id)
+
+
+def _apply(resident: Resident, clean: dict, actor) -> None:
+    if "id_number" in clean:
+        info: idnumber.IdNumber = clean["id_number"]
+        resident.id_number = info.number
+        resident.birth_date = info.birth_date
+        resident.gender = info.gender
+    if "name" in clean:
+        resident.set_name(clean["name"])
+    for key in ("phone", "emergency_contact_phone"):
+        if key in clean:
+            setattr(resident, key, clean[key])
+    for key in ("address", "emergency_contact_name"):
+        if key in clean:
+            setattr(resident, key, clean[key] or "")
+    for key in ("area_code", "assistance_type", "assistance_since"):
+        if key in clean:
+            setattr(resident, key, clean[key])
+    if "household" in clean:
+        resident.household = [HouseholdMember(relation=m["relation"], name=m["name"],
+                                              id_number_enc=m.get("id_number"), phone_enc=m.get("phone"))
+                              for m in clean["household"] or []]
+
+
+def _assess(resident: Resident, conditions: dict, assessed_on: dt.date | None, actor) -> bool:
+    """Record an assessment when the conditions change (or a date is given). Returns True if recorded."""
+    if conditions == resident.conditions and resident.assessed_on is not None and assessed_on is None:
+        return False
+    for key in CONDITION_KEYS:
+        setattr(resident, key, conditions[key])
+    resident.assessed_on = assessed_on or local_today()
+    resident.assessor_id = getattr(actor, "id", None)
+    resident.assessments.append(Assessment(assessed_on=resident.assessed_on, assessor_id=resident.assessor_id,
+                                           conditions=dict(conditions)))
+    return True
+
+
+def snapshot(resident: Resident) -> dict:
+    """The audited view of a resident: the ID number only masked, never in clear."""
+    data = resident.to_dict()
+    data.pop("version", None)
+    data.pop("age", None)
+    data.pop("area_name", None)
+    data["household"] = [{k: v for k, v in m.items() if k != "id"} for m in data["household"]]
+    return data
+
+
+def register(data: dict, actor) -> Resident:
+    """Register a resident; 409 ``duplicate`` (with ``existing_id``) when the ID number is known."""
+    clean = validate(data)
+    _check_area_scope(actor, clean["area_code"])
+    existing = find_by_id_number(clean["id_number"].number)
+    if existing is not None:
+        raise _duplicate(existing)
+    resident = Resident(status="active", created_by_id=getattr(actor, "id", None))
+    _apply(resident, clean, actor)
+    if resident.assistance_since is None:
+        resident.assistance_since = local_today()
+    _assess(resident, clean["conditions"], clean.get("assessed_on"), actor)
+    db.session.add(resident)
+    db.session.flush()
+    audit.record("create", "resident", resident.id, snapshot(resident), actor=actor)
+    return resident
+
+
+def update(resident: Resident, data: dict, actor) -> Resident:
+    """Edit a resident, based on ``data['version']``; conditions that change make a new assessment."""
+    check_version(resident, data.get("version"))
+    clean = validate(data, partial=True, existing=resident)
+    _check_area_scope(actor, clean.get("area_code"))
+    if "id_number" in clean and clean["id_number"].number != resident.id_number:
+        other = find_by_id_number(clean["id_number"].number)
+        if other is not None and other.id != resident.id:
+            raise _duplicate(other)
+    before = snapshot(resident)
+    _apply(resident, clean, actor)
+    if "conditions" in clean or "assessed_on" in clean:
+        _assess(resident, clean.get("conditions", resident.conditions), clean.get("assessed_on"), actor)
+    db.session.flush()
+    changes = audit.diff(before, snapshot(resident))
+    if changes:
+        audit.record("update", "resident", resident.id, changes, actor=actor)
+    return resident
+
+
+ALLOWED_STATUS = {"active": {"suspended", "terminated"}, "suspended": {"active", "terminated"},
+                  "terminated": {"active"}}
+
+
+def change_status(resident: Resident, data: dict, actor) -> Resident:
+    """Suspend, reactivate or terminate, with a required reason kept in the history."""
+    v = Validator(data)
+    status = v.choice("status", LABELS["status"], STATUSES, required=True)
+    v.text("reason", LABELS["reason"], required=True, max_length=500, multiline=True)
+    v.choice("reason_kind", LABELS["reason_kind"], STATUS_REASON_KINDS)
+    v.date("effective_on", LABELS["effective_on"])
+    v.raise_if_errors()
+    if "version" in data:
+        check_version(resident, data["version"])
+    if status == resident.status or status not in ALLOWED_STATUS[resident.status]:
+        raise Conflict(_("A resident who is %(old)s cannot be set to %(new)s.", old=_(resident.status),
+                         new=_(status)), code="illegal_state")
+    change = StatusChange(from_status=resident.status, to_status=status, reason=v.clean["reason"],
+                          reason_kind=v.clean.get("reason_kind"), actor_id=getattr(actor, "id", None),
+                          effective_on=v.clean.get("effective_on") or local_today())
+    resident.status_changes.append(change)
+    old = resident.status
+    resident.status = status
+    resident.status_reason = v.clean["reason"]
+    resident.status_reason_kind = v.clean.get("reason_kind")
+    resident.status_changed_at = utcnow()
+    db.session.flush()
+    audit.record("status", "resident", resident.id,
+                 {"status": [old, status], "reason": v.clean["reason"], "reason_kind": v.clean.get("reason_kind")},
+                 actor=actor)
+    return resident
+
+
+# --- queries --------------------------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    q: str = ""
+    area_code: str = ""
+    assistance_type: str = ""
+    status: str = ""
+    conditions: list[str] = field(default_factory=list)  # boolean condition keys that must hold
+    min_self_care: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        def as_int(key):
+            raw = (args.get(key) or "").strip()
+            return int(raw) if raw.isdigit() else None
+        conds = [c for c in args.getlist("condition") if c in BOOL_KEYS]
+        return cls(q=(args.get("q") or "").strip()[:40], area_code=(args.get("area_code") or "").strip()[:20],
+                   assistance_type=args.get("assistance_type") or "", status=args.get("status") or "",
+                   conditions=conds, min_self_care=as_int("min_self_care"), min_age=as_int("min_age"),
+                   max_age=as_int("max_age"))
+
+
+TAIL_RE = re.compile(r"^\d{3,17}[\dXx]$")
+
+
+def _search_clause(q: str):
+    if re.fullmatch(r"[A-Za-z]+", q):
+        q = q.lower()
+        return sa.or_(Resident.name_initials.startswith(q, autoescape=True),
+                      Resident.name_pinyin.startswith(q, autoescape=True))
+    compact = re.sub(r"[\s-]", "", q).upper()
+    if TAIL_RE.match(compact):
+        if len(compact) == 18:
+            return Resident.id_number_bidx == crypto.blind_index(compact, "ric")
+        tail4 = compact[-4:]
+        options = [Resident.id_tail_bidx == crypto.blind_index(tail4, "ric4")]
+        if compact.isdigit():
+            options.append(Resident.phone_tail_bidx == crypto.blind_index(tail4, "phone4"))
+            if len(compact) == 11:
+                options.append(Resident.phone_bidx == crypto.blind_index(compact, "phone"))
+        clause = sa.or_(*options)
+        if len(compact) == 4:
+            return clause
+        # A longer tail: the 4-character index narrows to a handful, then compare the clear values.
+        candidates = db.session.execute(sa.select(Resident.id, Resident.id_number_enc, Resident.phone_enc)
+                                        .where(clause)).all()
+        ids = [r.id for r in candidates if r.id_number_enc.endswith(compact) or (r.phone_enc or "").endswith(compact)]
+        return Resident.id.in_(ids) if ids else sa.false()
+    return Resident.name.contains(q, autoescape=True)
+
+
+def filtered(user, filters: Filters):
+    """The scoped SELECT for a filtered list (the one place lists, searches and exports start)."""
+    stmt = scoped(sa.select(Resident), Resident, user)
+    if filters.q:
+        stmt = stmt.where(_search_clause(filters.q))
+    if filters.area_code:
+        area = db.session.get(Area, filters.area_code)
+        if area is None:
+            raise ValidationError(fields={"area_code": [_("%(field)s: %(message)s", field=LABELS["area_code"],
+                                                          message=_("unknown area code %(code)s", code=filters.area_code))]})
+        stmt = stmt.where(Resident.area_code.in_(sa.select(Area.code).where(Area.path.startswith(area.path))))
+    if filters.assistance_type:
+        if filters.assistance_type not in ASSISTANCE_TYPES:
+            raise ValidationError(fields={"assistance_type": [_("%(field)s: %(message)s", field=LABELS["assistance_type"],
+                                                                message=_("must be one of: %(choices)s", choices=", ".join(ASSISTANCE_TYPES)))]})
+        stmt = stmt.where(Resident.assistance_type == filters.assistance_type)
+    if filters.status:
+        if filters.status not in STATUSES:
+            raise ValidationError(fields={"status": [_("%(field)s: %(message)s", field=LABELS["status"],
+                                                       message=_("must be one of: %(choices)s", choices=", ".join(STATUSES)))]})
+        stmt = stmt.where(Resident.status == filters.status)
+    for key in filters.conditions:
+        stmt = stmt.where(getattr(Resident, key).is_(True))
+    if filters.min_self_care is not None:
+        stmt = stmt.where(Resident.self_care_level >= filters.min_self_care)
+    today = local_today()
+    if filters.min_age is not None:
+        stmt = stmt.where(Resident.birth_date <= _shift_years(today, -filters.min_age))
+    if filters.max_age is not None:
+        stmt = stmt.where(Resident.birth_date > _shift_years(today, -(filters.max_age + 1)))
+    return stmt
+
+
+def _shift_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def search(user, filters: Filters, *, limit: int, cursor: str | None) -> Page:
+    return keyset(filtered(user, filters), [Resident.name_pinyin, Resident.id], limit=limit, cursor=cursor)
