@@ -3,7 +3,7 @@ headers, template helpers."""
 from __future__ import annotations
 
 from flask import current_app, g, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from assist.core import permissions
@@ -67,6 +67,7 @@ def init_app(app) -> None:
         return {"nav_items": navigation(current_user), "locale_names": LOCALE_NAMES,
                 "role_titles": permissions.ROLE_TITLES, "bureau_name": current_app.config["BUREAU_NAME"]}
 
+    app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["datetime"] = lambda v, fmt="yyyy-MM-dd HH:mm": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["reject_cursor"] = lambda params: {k: v for k, v in params.items() if k != "cursor"}
     app.jinja_env.filters["date"] = lambda v, fmt="yyyy-MM-dd": format_date(v, fmt) if v else ""
