@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from assist.areas.models import Area
 from assist.auth.models import ApiToken, LoginAttempt, User
 from assist.core import audit
-from assist.core.db import check_version, utcnow
+from assist.core.db import check_version, touch, utcnow
 from assist.core.errors import Conflict, Throttled, Unauthorized, ValidationError
 from assist.core.permissions import ROLES
 from assist.core.validation import Invalid, Validator
@@ -201,6 +201,8 @@ def update_user(user: User, data: dict, actor: User) -> User:
         user.session_nonce = secrets.token_hex(8)
         db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                            .values(revoked_at=utcnow()))
+    if changes:
+        touch(user)
     db.session.flush()
     audit.record("update", "user", user.id, changes, actor=actor)
     return user

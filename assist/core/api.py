@@ -1,10 +1,12 @@
 """Helpers for the JSON API edge: parse the body, answer lists, commit."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+import json
+
+from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
-from assist.core.errors import BadRequest
+from assist.core.errors import BadRequest, TooLarge
 from assist.core.pagination import Page
 
 API_PREFIX = "/api/v1"
@@ -14,14 +16,24 @@ def blueprint(name: str, import_name: str) -> Blueprint:
     return Blueprint(name, import_name, url_prefix=API_PREFIX)
 
 
+def _refuse_constant(name):
+    # Python's json reads NaN and Infinity; RFC 8259 JSON has neither.
+    raise ValueError(f"{name} is not JSON")
+
+
 def json_body() -> dict:
-    """The request's JSON object; 400 for malformed JSON or a body that is not an object."""
-    if not request.data:
+    """The request's JSON object; 400 for malformed JSON or a body that is not an object, 413 when
+    larger than ``MAX_JSON_LENGTH`` (also for chunked bodies, which carry no Content-Length)."""
+    raw = request.get_data(cache=True)
+    if not raw:
         return {}
-    if request.mimetype != "application/json":
+    if len(raw) > current_app.config["MAX_JSON_LENGTH"]:
+        raise TooLarge()
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise BadRequest(_("Send the body as application/json."))
-    data = request.get_json(silent=True)
-    if data is None:
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest(_("The request body is not valid JSON."))
     if not isinstance(data, dict):
         raise BadRequest(_("The request body must be a JSON object."))

@@ -70,6 +70,11 @@ class VersionMixin:
         return {"version_id_col": cls.__table__.c.version}
 
 
+def touch(obj) -> None:
+    """Mark ``obj`` updated even when only its relationships changed, so its version moves on."""
+    obj.updated_at = utcnow()
+
+
 def commit() -> None:
     """Commit at the request edge; a concurrent edit caught at flush time answers 409."""
     from sqlalchemy.orm.exc import StaleDataError

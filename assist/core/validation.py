@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any, Callable
 
 from flask_babel import gettext as _
@@ -15,7 +16,9 @@ from flask_babel import lazy_gettext as _l
 from assist.core.errors import ValidationError
 from assist.core.timeutil import local_today
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+# Integers that every database column of ours can hold (a larger id or count is never valid input).
+INT_MAX = 2**31 - 1
 # Control characters other than tab/newline never belong in a text field.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -26,8 +29,19 @@ class Invalid(Exception):
     """Raised by a parser with a translated message (without the field name)."""
 
 
-def parse_mobile(value: str) -> str:
-    digits = re.sub(r"[\s-]", "", str(value))
+def ascii_fold(value: str) -> str:
+    """Full-width digits and letters (what a Chinese input method types) as their ASCII forms.
+
+    Without this, ``１３９…`` would pass a ``\\d`` check and be stored as a different number from
+    ``139…``: duplicate checks and searches would miss it.
+    """
+    return unicodedata.normalize("NFKC", value)
+
+
+def parse_mobile(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise Invalid(_("must be an 11-digit mobile number starting with 1"))
+    digits = re.sub(r"[\s-]", "", ascii_fold(str(value)))
     if digits.startswith("+86"):
         digits = digits[3:]
     if not MOBILE_RE.match(digits):
@@ -40,8 +54,12 @@ def parse_date(value) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    # Only YYYY-MM-DD: Python also reads 20240501 or 2024-W18, which no form or client means.
+    text = ascii_fold(value).strip() if isinstance(value, str) else ""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise Invalid(_("must be a date written YYYY-MM-DD"))
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise Invalid(_("must be a date written YYYY-MM-DD"))
 
@@ -49,7 +67,9 @@ def parse_date(value) -> dt.date:
 class Validator:
     """Collects cleaned values and errors for one input dict.
 
-    ``partial=True`` (PATCH): absent keys are skipped instead of being required.
+    ``partial=True`` (PATCH): absent keys are skipped instead of being required, but a key that is
+    present is checked as usual, so ``required=True`` still refuses ``null`` or ``""`` for it (a
+    PATCH may leave a required field alone, never empty it).
     """
 
     def __init__(self, data: Any, partial: bool = False):
@@ -95,7 +115,9 @@ class Validator:
 
     def text(self, key, label, *, required=False, max_length=200, multiline=False):
         def parse(raw):
-            if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+            # Whole numbers pass as their digits (a house number typed as 101); floats, booleans,
+            # lists and objects are not text (json accepts NaN, which would become "nan").
+            if not isinstance(raw, (str, int)) or isinstance(raw, bool):
                 raise Invalid(_("must be text"))
             value = str(raw).strip()
             if len(value) > max_length:
@@ -116,10 +138,14 @@ class Validator:
         def parse(raw):
             if isinstance(raw, bool):
                 raise Invalid(_("must be a whole number"))
-            try:
-                value = int(str(raw).strip()) if not isinstance(raw, int) else raw
-            except ValueError:
+            if isinstance(raw, int):
+                value = raw
+            elif isinstance(raw, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,12}\s*", ascii_fold(raw)):
+                value = int(ascii_fold(raw))
+            else:
                 raise Invalid(_("must be a whole number"))
+            if abs(value) > INT_MAX:
+                raise Invalid(_("must be at most %(n)s", n=INT_MAX))
             if min_value is not None and value < min_value:
                 raise Invalid(_("must be at least %(n)s", n=min_value))
             if max_value is not None and value > max_value:
@@ -131,6 +157,8 @@ class Validator:
         def parse(raw):
             if isinstance(raw, bool):
                 return raw
+            if not isinstance(raw, (str, int)):
+                raise Invalid(_("must be true or false"))
             text = str(raw).strip().lower()
             if text in ("1", "true", "yes", "y", "on", "是", "√", "✔"):
                 return True

@@ -44,6 +44,12 @@ def init_app(app) -> None:
         return user_for_token(header[7:].strip())
 
     @app.before_request
+    def forget_previous_user():
+        # The user is cached on ``g``, which lives as long as the app context: when a caller keeps one
+        # context across requests (tests, scripts), the next request must not inherit the last user.
+        g.pop("_login_user", None)
+
+    @app.before_request
     def check_body_and_route():
         if request.path.startswith("/api/") and request.content_length and request.mimetype == "application/json" \
                 and request.content_length > current_app.config["MAX_JSON_LENGTH"]:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from assist.areas.models import Area
 from assist.core import audit, crypto
-from assist.core.db import check_version, utcnow
+from assist.core.db import check_version, touch, utcnow
 from assist.core.errors import Conflict, ValidationError
 from assist.core.pagination import Page, keyset
 from assist.core.scoping import area_clause, scope_rule, scoped
@@ -40,7 +40,10 @@ def _resident_scope(user):
         return None
     if user.role == "caseworker":
         return area_clause(Resident.area_code, user)
-    # Providers see residents through their plans (added with service plans); partner units see none.
+    if user.role == "provider" and user.provider_id:
+        # A provider sees the residents its organisation has (or had) a plan for.
+        from assist.plans.models import Plan
+        return Resident.id.in_(sa.select(Plan.resident_id).where(Plan.provider_id == user.provider_id))
     return sa.false()
 
 
@@ -241,8 +244,21 @@ def update(resident: Resident, data: dict, actor) -> Resident:
     db.session.flush()
     changes = audit.diff(before, snapshot(resident))
     if changes:
+        touch(resident)  # household edits alone must move the version on too
+        db.session.flush()
         audit.record("update", "resident", resident.id, changes, actor=actor)
+    if changes.keys() & {"conditions", "assistance_type", "id_number_masked", "birth_date", "area_code"}:
+        _profile_changed(resident, actor)
     return resident
+
+
+# Features that depend on a resident's profile (plans flagged for review) register here: fn(resident, actor).
+profile_changed_hooks: list = []
+
+
+def _profile_changed(resident: Resident, actor) -> None:
+    for hook in profile_changed_hooks:
+        hook(resident, actor)
 
 
 ALLOWED_STATUS = {"active": {"suspended", "terminated"}, "suspended": {"active", "terminated"},
@@ -275,6 +291,7 @@ def change_status(resident: Resident, data: dict, actor) -> Resident:
     audit.record("status", "resident", resident.id,
                  {"status": [old, status], "reason": v.clean["reason"], "reason_kind": v.clean.get("reason_kind")},
                  actor=actor)
+    _profile_changed(resident, actor)
     return resident
 
 
