@@ -44,17 +44,23 @@ def create_app(config: dict | None = None) -> Flask:
     from assist.core.openapi import bp as openapi_bp
     from assist.plans.api import bp as plans_api
     from assist.providers.api import bp as providers_api
+    from assist.visits.api import bp as visits_api
     from assist.catalog.views import bp as catalog_views
     from assist.plans.views import bp as plans_views
     from assist.providers.views import bp as providers_views
     for bp in (main_views, auth_views, residents_views, audit_views, catalog_views, providers_views, plans_views):
         app.register_blueprint(bp)
-    for bp in (auth_api, areas_api, catalog_api, residents_api, audit_api, providers_api, plans_api, openapi_bp):
+    for bp in (auth_api, areas_api, catalog_api, residents_api, audit_api, providers_api, plans_api, visits_api,
+               openapi_bp):
         csrf.exempt(bp)  # bearer tokens, never cookies: nothing for CSRF to ride on
         app.register_blueprint(bp)
 
     from assist.plans import hooks as plan_hooks
     plan_hooks.register()
+    from assist.plans import services as plan_services
+    from assist.visits import services as visit_services
+    if visit_services.on_plan_changed not in plan_services.plan_changed_hooks:
+        plan_services.plan_changed_hooks.append(visit_services.on_plan_changed)
 
     from assist import cli
     cli.register(app)

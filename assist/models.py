@@ -3,7 +3,9 @@ from assist.areas.models import Area  # noqa: F401
 from assist.auth.models import ApiToken, LoginAttempt, User  # noqa: F401
 from assist.catalog.models import Category, ServiceItem  # noqa: F401
 from assist.core.audit import AuditEntry  # noqa: F401
+from assist.core.idempotency import IdempotencyRecord  # noqa: F401
 from assist.providers.models import Provider, ProviderItem  # noqa: F401
-from assist.residents.models import Assessment, HouseholdMember, Resident, StatusChange  # noqa: F401
+from assist.residents.models import Assessment, HouseholdMember, ImportJob, Resident, StatusChange  # noqa: F401
 from assist.units.models import PartnerUnit  # noqa: F401
 from assist.plans.models import ItemDecision, Plan  # noqa: F401
+from assist.visits.models import Visit, VisitEvent, VisitFile  # noqa: F401

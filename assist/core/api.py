@@ -37,7 +37,19 @@ def json_body() -> dict:
         raise BadRequest(_("The request body is not valid JSON."))
     if not isinstance(data, dict):
         raise BadRequest(_("The request body must be a JSON object."))
+    if _has_nul(data):  # PostgreSQL cannot store or even compare text holding U+0000
+        raise BadRequest(_("The request contains a NUL character."))
     return data
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def page_answer(page: Page, serialise) -> dict:

@@ -65,6 +65,8 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
+    if hasattr(value, "__html__"):  # a lazy (translated) string: the JSON column cannot hold it
+        return str(value)
     return value
 
 

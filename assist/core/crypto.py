@@ -73,3 +73,12 @@ def mask_id_number(id_number: str | None) -> str | None:
     if len(id_number) <= 10:
         return "*" * len(id_number)
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """First 3 + last 4 shown: 139****0000 (for the audit log, which keeps values for good)."""
+    if not phone:
+        return phone
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

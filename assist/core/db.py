@@ -86,6 +86,20 @@ def commit() -> None:
     except StaleDataError:
         db.session.rollback()
         raise StaleVersion()
+    from assist.core import uploads
+    uploads.keep()
+
+
+def flush() -> None:
+    """Flush inside a service; a concurrent edit caught by the version counter answers 409."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from assist.core.errors import StaleVersion
+    from assist.extensions import db
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise StaleVersion()
 
 
 def check_version(obj, submitted) -> None:
@@ -96,9 +110,10 @@ def check_version(obj, submitted) -> None:
     if submitted is None:
         raise ValidationError(fields={"version": [_("%(field)s: %(message)s", field="version",
                                                      message=_("is required"))]})
-    try:
+    if isinstance(submitted, str) and submitted.strip().isascii() and submitted.strip().isdigit():
         submitted = int(submitted)
-    except (TypeError, ValueError):
+    if isinstance(submitted, bool) or not isinstance(submitted, int):
+        # true would otherwise count as version 1, and 1.9 as 1
         raise ValidationError(fields={"version": [_("%(field)s: %(message)s", field="version",
                                                      message=_("must be a whole number"))]})
     if submitted != obj.version:

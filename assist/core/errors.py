@@ -7,6 +7,9 @@ import uuid
 from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -28,8 +31,9 @@ class AppError(Exception):
     def to_dict(self) -> dict:
         body = {"code": self.code, "message": str(self.message)}
         if self.fields:
-            body["fields"] = {k: [str(m) for m in v] for k, v in self.fields.items()}
-        body.update(self.extra)
+            body["fields"] = {str(k): [str(m) for m in v] for k, v in self.fields.items()}
+        # Extras may hold lazy strings: resolve them now, in the request's language.
+        body.update({k: str(v) if hasattr(v, "__html__") else v for k, v in self.extra.items()})
         return {"error": body}
 
 
@@ -99,6 +103,18 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
               422: "invalid", 429: "throttled", 500: "internal_error"}
 
 
+_BARE_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>{status}</title></head>"
+              "<body><h1>{status}</h1><p>{message}</p><p>{ref}</p></body></html>")
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A UNIQUE constraint refused the row: another request got there first (a conflict, not a bug)."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "23505" or getattr(orig, "pgcode", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(orig)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -108,9 +124,14 @@ def _render(status: int, payload: dict, headers=None):
         resp = jsonify(payload)
     else:
         err = payload["error"]
-        resp = current_app.make_response(
-            (render_template("errors/error.html", status=status, message=err["message"],
-                             correlation_id=err.get("correlation_id")), status))
+        try:
+            page = render_template("errors/error.html", status=status, message=err["message"],
+                                   correlation_id=err.get("correlation_id"))
+        except Exception:  # the layout itself failed (e.g. the database is down): a bare page, never a traceback
+            log.exception("error page for %s could not be rendered", status)
+            page = _BARE_PAGE.format(status=status, message=escape(err["message"]),
+                                     ref=escape(err.get("correlation_id") or ""))
+        resp = current_app.make_response((page, status))
     resp.status_code = status
     for k, v in (headers or {}).items():
         resp.headers[k] = v
@@ -124,6 +145,17 @@ def register_error_handlers(app) -> None:
         db.session.rollback()
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
         return _render(exc.status, exc.to_dict(), headers)
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale(exc: StaleDataError):
+        # Two writers raced between the version check and the flush: the loser gets the same 409.
+        return handle_app_error(StaleVersion())
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity(exc: IntegrityError):
+        if is_unique_violation(exc):
+            return handle_app_error(Conflict())
+        return handle_unexpected(exc)
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):

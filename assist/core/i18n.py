@@ -22,8 +22,12 @@ def select_locale() -> str:
     chosen = None
     if request:
         chosen = normalise(request.args.get("lang")) if request.path.startswith("/api/") else None
-        if not chosen and getattr(current_user, "is_authenticated", False):
-            chosen = normalise(current_user.locale)
+        if not chosen:
+            try:
+                if getattr(current_user, "is_authenticated", False):
+                    chosen = normalise(current_user.locale)
+            except Exception:  # loading the user failed (database down): still answer, in the default
+                current_app.logger.warning("locale: the current user could not be loaded", exc_info=True)
         if not chosen and not request.path.startswith("/api/"):
             chosen = normalise(session.get("locale"))
         if not chosen and request.path.startswith("/api/"):

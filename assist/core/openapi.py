@@ -22,7 +22,7 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 def build_spec(app) -> dict:
     paths: dict = {}
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(API_PREFIX) or rule.endpoint == "openapi.spec":
+        if not rule.rule.startswith(API_PREFIX):
             continue
         view = app.view_functions[rule.endpoint]
         path = _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule.rule)

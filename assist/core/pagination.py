@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import decimal
 import json
 from dataclasses import dataclass
 
@@ -40,7 +41,8 @@ def parse_limit(raw, default=DEFAULT_LIMIT) -> int:
 
 
 def _encode(values) -> str:
-    plain = [v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v for v in values]
+    plain = [v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else str(v) if isinstance(v, decimal.Decimal)
+             else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain, ensure_ascii=False).encode()).decode().rstrip("=")
 
 
@@ -51,8 +53,12 @@ def _decode(cursor: str, n: int) -> list:
         if not isinstance(values, list) or len(values) != n:
             raise ValueError
         return values
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError(fields={"cursor": [_("cursor: is not a cursor this list gave out")]})
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise _bad_cursor()
+
+
+def _bad_cursor() -> ValidationError:
+    return ValidationError(fields={"cursor": [_("cursor: is not a cursor this list gave out")]})
 
 
 def keyset(stmt, keys: list, *, limit: int, cursor: str | None, descending: bool = False,
@@ -77,17 +83,28 @@ def keyset(stmt, keys: list, *, limit: int, cursor: str | None, descending: bool
 
 
 def _coerce(column, value):
+    """A cursor value back to the column's type; anything a list could not have given out is 422
+    (a tampered cursor must not reach the database as an out-of-range or naive value)."""
     try:
         python_type = column.type.python_type
     except NotImplementedError:
         return value
+    if value is None:
+        return None
     try:
-        if value is None:
-            return None
         if python_type is dt.datetime:
-            return dt.datetime.fromisoformat(value)
+            value = dt.datetime.fromisoformat(value)
+            return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
         if python_type is dt.date:
             return dt.date.fromisoformat(value)
+        if python_type is int:
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**63 - 1:
+                raise ValueError
+            return value
+        if python_type is str:
+            if not isinstance(value, str):
+                raise ValueError
+            return value
         return python_type(value)
-    except (TypeError, ValueError):
-        raise ValidationError(fields={"cursor": [_("cursor: is not a cursor this list gave out")]})
+    except (TypeError, ValueError, ArithmeticError):
+        raise _bad_cursor()

@@ -2,12 +2,18 @@
 headers, template helpers."""
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+
 from flask import current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from assist.core import permissions
-from assist.core.errors import TooLarge, register_error_handlers
+from assist.core.errors import BadRequest, TooLarge, register_error_handlers
 from assist.core.i18n import LOCALE_NAMES
 from assist.extensions import db, login_manager
 
@@ -16,7 +22,43 @@ CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe
        "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
+class JSONProvider(DefaultJSONProvider):
+    """API.md's formats: dates ``YYYY-MM-DD`` and ISO 8601 timestamps with offset (Flask's default
+    writes RFC 822 dates), lazy translated strings in the request's language."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, dt.datetime):
+            from assist.core.timeutil import isoformat
+            return isoformat(o if o.tzinfo else o.replace(tzinfo=dt.timezone.utc))
+        if isinstance(o, dt.date):
+            return o.isoformat()
+        if isinstance(o, decimal.Decimal):
+            return str(o)
+        if hasattr(o, "__html__"):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` limited to what an id column holds: a larger number is simply not a route (404)
+    instead of an overflow deep in the database driver (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(multidict) -> bool:
+    return any("\x00" in k or "\x00" in v for k, v in multidict.items(multi=True))
+
+
 def init_app(app) -> None:
+    app.json = JSONProvider(app)
+    app.url_map.converters["int"] = IdConverter
     register_error_handlers(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -54,7 +96,14 @@ def init_app(app) -> None:
         if request.path.startswith("/api/") and request.content_length and request.mimetype == "application/json" \
                 and request.content_length > current_app.config["MAX_JSON_LENGTH"]:
             raise TooLarge()
+        # PostgreSQL cannot hold or compare text with U+0000: refuse it at the door, on every route.
+        if _has_nul(request.args) or (request.method in ("POST", "PUT", "PATCH")
+                                      and request.mimetype in FORM_TYPES and _has_nul(request.form)):
+            raise BadRequest(_("The request contains a NUL character."))
         return permissions.enforce()
+
+    from assist.core import uploads
+    app.teardown_request(uploads.cleanup_request)
 
     @app.after_request
     def security_headers(resp):

@@ -60,6 +60,6 @@ def rule_texts() -> dict[str, str]:
 
 def is_high_risk(resident) -> bool:
     """DOMAIN.md's high-risk elderly (weekly home visits)."""
-    from assist.matching.engine import Profile
+    from assist.matching.engine import Profile, facts_of
     from assist.matching.rules import HIGH_RISK_ELDERLY
-    return bool(HIGH_RISK_ELDERLY.evaluate(Profile.from_resident(resident), local_today()))
+    return HIGH_RISK_ELDERLY.test(facts_of(Profile.from_resident(resident), local_today()))
