@@ -55,6 +55,36 @@ def demo(residents, seed, password):
     click.echo(summary)
 
 
+visits_cli = AppGroup("visits", help="Visit schedule housekeeping.")
+
+
+@visits_cli.command("sweep")
+def visits_sweep():
+    """Mark visits missed whose day ended without a check-in (safe to run any time, e.g. hourly)."""
+    from assist.core.db import commit
+    from assist.visits import services
+    count = services.sweep()
+    commit()
+    click.echo(f"marked {count} visits missed")
+
+
+@visits_cli.command("generate")
+@click.option("--until", "until", default=None, help="Last date (YYYY-MM-DD); default: the rolling horizon.")
+def visits_generate(until):
+    """Create the visits of active plans up to a date (no duplicates on a rerun)."""
+    import datetime as dt
+
+    from assist.core.db import commit
+    from assist.visits import services
+    try:
+        day = dt.date.fromisoformat(until) if until else services.horizon_end()
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--until")
+    created = services.generate(day)
+    commit()
+    click.echo(f"created {created} visits up to {day.isoformat()}")
+
+
 @click.command("route-matrix")
 def route_matrix():
     """Print the role × route matrix (deny by default)."""
@@ -67,3 +97,4 @@ def register(app) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
     app.cli.add_command(route_matrix)
+    app.cli.add_command(visits_cli)

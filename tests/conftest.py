@@ -29,7 +29,7 @@ def make_app(**extra):
     config = {
         "TESTING": True, "DATABASE_URL": DATABASE_URL, "SECRET_KEY": "test-secret-key-" + "k" * 32,
         "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "UPLOAD_DIR": os.path.join(_tmpdir, "uploads"), "SERVER_NAME": None,
+        "UPLOAD_DIR": tempfile.mkdtemp(prefix="uploads-", dir=_tmpdir), "SERVER_NAME": None,
     }
     config.update(extra)
     return create_app(config)

@@ -73,7 +73,7 @@ def test_create_plan_and_list_it(api, elderly, provider):
 def test_cap_exceeded_by_recurrence_warns(api, elderly, provider):
     r = api("caseworker").post("/api/v1/plans", json=plan_body(elderly, provider, rrule="FREQ=DAILY", monthly_cap=20))
     assert r.status_code == 201
-    assert r.get_json()["warnings"] and "20" in r.get_json()["warnings"][0]
+    assert r.get_json()["warnings"] and "31" in r.get_json()["warnings"][0] and "20" in r.get_json()["warnings"][0]
 
 
 @pytest.mark.parametrize("field,value", [
@@ -83,6 +83,7 @@ def test_cap_exceeded_by_recurrence_warns(api, elderly, provider):
     ("end_date", "2000-01-01"),
     ("quantity_per_visit", -1),
     ("monthly_cap", 0),
+    ("monthly_cap", 2.5),
     ("item_code", "Z9"),
     ("provider_id", 99999),
     ("start_time", "25:00"),

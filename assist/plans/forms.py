@@ -32,7 +32,7 @@ class PlanForm(FlaskForm):
     start_time = StringField(_l("Start time"), render_kw={"placeholder": "09:00", "type": "time"})
     duration_minutes = StringField(_l("Duration (minutes)"), render_kw={"inputmode": "numeric"})
     quantity_per_visit = StringField(_l("Quantity per visit"), render_kw={"inputmode": "decimal"})
-    monthly_cap = StringField(_l("Monthly cap"), render_kw={"inputmode": "decimal"})
+    monthly_cap = StringField(_l("Monthly cap (visits)"), render_kw={"inputmode": "numeric"})
     notes = TextAreaField(_l("Notes"), render_kw={"rows": 2})
     override_reason = TextAreaField(_l("Why grant this item although the rules do not (required when not eligible)"),
                                     render_kw={"rows": 2})

@@ -28,7 +28,7 @@ class Plan(VersionMixin, TimestampMixin, db.Model):
     start_time: Mapped[dt.time]
     duration_minutes: Mapped[int]
     quantity_per_visit: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(8, 2))
-    monthly_cap: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(8, 2))
+    monthly_cap: Mapped[int]  # visits a month (DOMAIN.md: "visits beyond the plan's monthly cap")
     notes: Mapped[str] = mapped_column(sa.String(500), default="")
     status: Mapped[str] = mapped_column(sa.String(10), default="active", index=True)
     end_reason: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -51,7 +51,7 @@ class Plan(VersionMixin, TimestampMixin, db.Model):
             "provider_name": self.provider.name, "rrule": self.rrule, "start_date": self.start_date.isoformat(),
             "end_date": self.end_date.isoformat() if self.end_date else None,
             "start_time": self.start_time.strftime("%H:%M"), "duration_minutes": self.duration_minutes,
-            "quantity_per_visit": float(self.quantity_per_visit), "monthly_cap": float(self.monthly_cap),
+            "quantity_per_visit": float(self.quantity_per_visit), "monthly_cap": self.monthly_cap,
             "notes": self.notes, "status": self.status, "end_reason": self.end_reason,
             "ended_on": self.ended_on.isoformat() if self.ended_on else None,
             "needs_review": self.needs_review, "review_reason": self.review_reason, "version": self.version,

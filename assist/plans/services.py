@@ -27,7 +27,7 @@ LABELS = {
     "resident_id": _l("Resident"), "item_code": _l("Service item"), "provider_id": _l("Provider"),
     "rrule": _l("Recurrence"), "start_date": _l("Start date"), "end_date": _l("End date"),
     "start_time": _l("Start time"), "duration_minutes": _l("Duration (minutes)"),
-    "quantity_per_visit": _l("Quantity per visit"), "monthly_cap": _l("Monthly cap"), "notes": _l("Notes"),
+    "quantity_per_visit": _l("Quantity per visit"), "monthly_cap": _l("Monthly cap (visits)"), "notes": _l("Notes"),
     "reason": _l("Reason"), "kind": _l("Decision"), "override_reason": _l("Override reason"),
 }
 
@@ -81,7 +81,7 @@ def validate(data: dict, actor, *, partial: bool = False, plan: Plan | None = No
     v.field("start_time", LABELS["start_time"], _parse_time, default=dt.time(9, 0))
     v.integer("duration_minutes", LABELS["duration_minutes"], min_value=5, max_value=24 * 60, default=60)
     v.field("quantity_per_visit", LABELS["quantity_per_visit"], _parse_quantity, default=decimal.Decimal(1))
-    v.field("monthly_cap", LABELS["monthly_cap"], _parse_quantity, required=not partial)
+    v.integer("monthly_cap", LABELS["monthly_cap"], required=not partial, min_value=1, max_value=1000)
     v.text("notes", LABELS["notes"], max_length=500, multiline=True)
     v.text("override_reason", LABELS["override_reason"], max_length=500, multiline=True)
     clean = v.clean
@@ -136,16 +136,17 @@ def validate(data: dict, actor, *, partial: bool = False, plan: Plan | None = No
 
 
 def cap_warnings(plan_like: dict) -> list[str]:
-    """Warn (do not refuse) when the recurrence can exceed the monthly cap."""
+    """Warn (do not refuse) when the recurrence can schedule more visits in a month than the cap.
+
+    The monthly cap counts visits (DOMAIN.md: "visits beyond the plan's monthly cap").
+    """
     rule = plan_like.get("_rule")
     if rule is None:
         return []
     per_month = recurrence.max_per_month(rule, plan_like["start_date"], plan_like.get("end_date"))
-    planned = plan_like["quantity_per_visit"] * per_month
-    if planned > plan_like["monthly_cap"]:
-        return [_("The recurrence plans up to %(n)s per month (%(visits)d visits × %(q)s), above the monthly cap "
-                  "of %(cap)s.", n=_num(planned), visits=per_month, q=_num(plan_like["quantity_per_visit"]),
-                  cap=_num(plan_like["monthly_cap"]))]
+    if per_month > plan_like["monthly_cap"]:
+        return [_("The recurrence schedules up to %(visits)d visits in a month, above the monthly cap of %(cap)s.",
+                  visits=per_month, cap=_num(plan_like["monthly_cap"]))]
     return []
 
 

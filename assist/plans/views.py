@@ -75,22 +75,19 @@ def _providers_for(resident: Resident, item_code: str | None) -> list[tuple[str,
                                                      for p in others]
 
 
-def _prefill(form: PlanForm, resident: Resident, item_code: str) -> None:
-    verdicts = {v.item_code: v for v in eligibility.verdicts(resident)}
-    high_risk = eligibility.is_high_risk(resident)
-    key_group = resident.assistance_type == "tekun" or resident.self_care_level >= 2 or resident.child_status != "none"
-    rule, minutes, qty, cap = defaults.for_resident(item_code, resident, high_risk=high_risk, key_group=key_group)
-    parts = recurrence.split(rule)
+def _prefill(form: PlanForm, resident: Resident, item_code: str) -> str:
+    """Fill the form with the recommended frequency; returns it in words for the page."""
+    pre = defaults.for_resident(item_code, resident)
+    parts = recurrence.split(pre.rrule)
     form.pattern.data, form.interval.data = parts["pattern"], int(parts["interval"] or 1)
     form.weekdays.data, form.month_days.data, form.rrule.data = parts["weekdays"], parts["month_days"], parts["custom"]
     form.start_date.data = local_today() + dt.timedelta(days=1)
     form.start_time.data = "09:00"
-    form.duration_minutes.data = str(minutes)
-    form.quantity_per_visit.data = f"{qty:g}"
-    form.monthly_cap.data = f"{cap:g}"
+    form.duration_minutes.data = str(pre.duration_minutes)
+    form.quantity_per_visit.data = f"{pre.quantity_per_visit:g}"
+    form.monthly_cap.data = str(pre.monthly_cap)
     form.item_code.data = item_code
-    if item_code in verdicts and not verdicts[item_code].eligible:
-        form.override_reason.flags.required = True
+    return pre.text
 
 
 def _payload(form: PlanForm) -> dict:
@@ -119,8 +116,9 @@ def new():
     form.item_code.choices = [(i.code, f"{i.code} {i.name}") for i in catalog_services.items() if i.active]
     form.provider_id.choices = [("", "—")] + _providers_for(resident, item_code)
     verdict = next((v for v in eligibility.verdicts(resident) if v.item_code == item_code), None)
+    recommended = None
     if request.method == "GET":
-        _prefill(form, resident, item_code)
+        recommended = _prefill(form, resident, item_code)
         if len(form.provider_id.choices) > 1:
             form.provider_id.data = form.provider_id.choices[1][0]
     else:
@@ -143,7 +141,7 @@ def new():
                 flash(w, "warning")
             return redirect(url_for("plans.matching", resident_id=resident.id))
     return render_template("plans/form.html", form=form, r=resident, item=db.session.get(ServiceItem, item_code),
-                           verdict=verdict), 422 if form.errors or form.form_errors else 200
+                           verdict=verdict, recommended=recommended), 422 if form.errors or form.form_errors else 200
 
 
 @bp.get("/plans/<int:plan_id>")

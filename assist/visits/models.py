@@ -24,7 +24,7 @@ class Visit(VersionMixin, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
-    occurrence_date: Mapped[dt.date]
+    occurrence_date: Mapped[dt.date | None]  # None for ad-hoc visits (rework)
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("resident.id"), index=True)
     item_code: Mapped[str] = mapped_column(sa.ForeignKey("service_item.code"))
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"))

@@ -313,16 +313,16 @@ def check_in(visit: Visit, data: dict, actor) -> Visit:
     return visit
 
 
-def month_quantity(plan_id: int, day: dt.date, exclude_id: int | None = None) -> decimal.Decimal:
-    """Completed quantity of a plan in the local calendar month of ``day``."""
+def month_visits(plan_id: int, day: dt.date, exclude_id: int | None = None) -> int:
+    """Completed visits of a plan in the local calendar month of ``day``."""
     first = day.replace(day=1)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
-    stmt = sa.select(sa.func.coalesce(sa.func.sum(Visit.quantity), 0)).where(
+    stmt = sa.select(sa.func.count()).select_from(Visit).where(
         Visit.plan_id == plan_id, Visit.status == "completed",
         Visit.scheduled_start >= _local(first, dt.time.min), Visit.scheduled_start < _local(nxt, dt.time.min))
     if exclude_id:
         stmt = stmt.where(Visit.id != exclude_id)
-    return decimal.Decimal(db.session.scalar(stmt) or 0)
+    return db.session.scalar(stmt) or 0
 
 
 def _parse_quantity(raw) -> decimal.Decimal:
@@ -371,11 +371,11 @@ def complete(visit: Visit, data: dict, actor) -> Visit:
     if at < visit.check_in_at:
         raise _error("at", _("may not be before the check-in"))
     day = visit.scheduled_start.astimezone(LOCAL_TZ).date()
-    total = month_quantity(visit.plan_id, day) + quantity
-    over = total > visit.plan.monthly_cap
+    nth = month_visits(visit.plan_id, day) + 1
+    over = nth > visit.plan.monthly_cap
     if over and not v.clean.get("over_cap_reason"):
-        raise _error("over_cap_reason", _("this visit brings the month to %(total)s, above the plan's cap of "
-                                          "%(cap)s: give a reason", total=_num(total), cap=_num(visit.plan.monthly_cap)))
+        raise _error("over_cap_reason", _("this is visit %(n)d this month, above the plan's cap of %(cap)d visits: "
+                                          "give a reason", n=nth, cap=visit.plan.monthly_cap))
     if signature is not None:
         stored = uploads.store_image(signature, f"visits/{visit.id}", field="signature")
         if stored.content_type != "image/png":
@@ -393,11 +393,6 @@ def complete(visit: Visit, data: dict, actor) -> Visit:
     audit.record("status", "visit", visit.id, {"status": ["checked_in", "completed"], "quantity": quantity,
                                               "over_cap": over, "signature": signature is not None}, actor=actor)
     return visit
-
-
-def _num(value) -> str:
-    value = decimal.Decimal(value)
-    return str(value.quantize(decimal.Decimal(1))) if value == value.to_integral() else str(value.normalize())
 
 
 def add_photo(visit: Visit, data: bytes, actor) -> VisitFile:
