@@ -85,6 +85,28 @@ def visits_generate(until):
     click.echo(f"created {created} visits up to {day.isoformat()}")
 
 
+@click.command("unmet-needs")
+@click.option("--area", "area_code", default=None, help="Limit to an area (and everything below it).")
+@click.option("--item", "item_code", default=None, help="Limit to one service item, e.g. A1.")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="Write the list to an xlsx file.")
+def unmet_needs(area_code, item_code, out):
+    """Evaluate every active resident and list eligible items with no plan and no decline."""
+    from assist.plans import bulk
+    from assist.plans.exports import unmet_xlsx
+
+    class _Everyone:  # the command runs with the operator's full view, like an admin
+        role, is_authenticated, id, username = "admin", True, None, "cli"
+    result = bulk.run(_Everyone(), item_code=item_code.upper() if item_code else None, area_code=area_code)
+    click.echo(f"{result.residents} active residents, {len(result.needs)} unmet needs")
+    for line in result.items.values():
+        click.echo(f"{line.item_code}  eligible {line.eligible:>6}  planned {line.planned:>6}  "
+                   f"declined {line.declined:>5}  unmet {line.unmet:>6}  capacity/week {line.weekly_capacity:>5}")
+    if out:
+        with open(out, "wb") as fh:
+            fh.write(unmet_xlsx(result))
+        click.echo(f"wrote {out}")
+
+
 @click.command("route-matrix")
 def route_matrix():
     """Print the role × route matrix (deny by default)."""
@@ -98,3 +120,4 @@ def register(app) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(route_matrix)
     app.cli.add_command(visits_cli)
+    app.cli.add_command(unmet_needs)

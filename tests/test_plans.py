@@ -1,5 +1,6 @@
 """Matching on the resident page, overrides, and service plans (API.md "Matching and plans")."""
 import datetime as dt
+import io
 
 import pytest
 
@@ -192,3 +193,29 @@ def test_matching_page_accept_and_override(client, login, elderly, provider):
     client.post(f"/residents/{elderly.id}/decisions", data={"item_code": "B1", "kind": "decline", "reason": "子女每周打扫"})
     page = client.get(f"/residents/{elderly.id}/matching").get_data(as_text=True)
     assert 'data-testid="override-B1"' in page and "子女每周打扫" in page
+
+
+def test_unmet_needs_page_export_and_cli(client, login, api, elderly, provider, make_resident, app, tmp_path):
+    import openpyxl
+    c = api("caseworker")
+    c.post("/api/v1/plans", json=plan_body(elderly, provider))  # A1 planned
+    c.post(f"/api/v1/residents/{elderly.id}/decisions", json={"item_code": "B1", "kind": "decline", "reason": "不需要"})
+    make_resident(area_code=XIZHUOZISHAN_C, conditions={"self_care_level": 3})  # outside the caseworker's area
+    login("caseworker")
+    page = client.get("/matching/?item_code=A1").get_data(as_text=True)
+    per_item = page.split('data-testid="per-item"')[1].split("</table>")[0]
+    assert "A1" in per_item and "B1" not in per_item
+    unmet = page.split('data-testid="unmet"')[1].split("</table>")[0]
+    assert elderly.name not in unmet  # A1 is planned for them
+    all_page = client.get("/matching/").get_data(as_text=True)
+    unmet_all = all_page.split('data-testid="unmet"')[1].split("</table>")[0]
+    assert "A2" in unmet_all and "B1 " not in unmet_all  # declined B1 is not unmet
+    wb = openpyxl.load_workbook(io.BytesIO(client.get("/matching/unmet.xlsx").data))
+    rows = list(wb["未满足需求"].iter_rows(values_only=True))
+    assert rows[0][2] == "姓名" and all(r[1] == elderly.id for r in rows[1:])  # only residents in scope
+    summary = {r[0]: r for r in wb["按项目汇总"].iter_rows(min_row=2, values_only=True)}
+    assert summary["A1"][3] == 1 and summary["B1"][4] == 1  # planned, declined
+    out = tmp_path / "unmet.xlsx"
+    result = app.test_cli_runner().invoke(args=["unmet-needs", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 active residents" in result.output and out.exists()

@@ -4,6 +4,8 @@ from flask_babel import lazy_gettext as _l
 NAV = [
     ("main.index", _l("Home"), {"admin", "caseworker", "provider", "auditor", "unit"}),
     ("residents.index", _l("Residents"), {"admin", "caseworker", "auditor"}),
+    ("residents.import_form", _l("Import"), {"admin", "caseworker"}),
+    ("plans.bulk", _l("Unmet needs"), {"admin", "caseworker", "auditor"}),
     ("plans.index", _l("Plans"), {"admin", "caseworker", "auditor"}),
     ("providers.index", _l("Providers"), {"admin", "caseworker", "auditor", "provider"}),
     ("catalog.index", _l("Catalog"), {"admin", "caseworker", "auditor", "provider", "unit"}),

@@ -185,3 +185,46 @@ def index():
     page = services.list_plans(current_user, request.args, limit=parse_limit(request.args.get("limit"), 50),
                                cursor=request.args.get("cursor"))
     return render_template("plans/index.html", page=page, args=request.args, describe=recurrence.describe)
+
+
+def _bulk_args():
+    item = (request.args.get("item_code") or "").upper()[:2] or None
+    category = (request.args.get("category") or "").upper()[:1] or None
+    area = request.args.get("area_code") or None
+    return item, category, area
+
+
+@bp.get("/matching/")
+@roles(*READERS)
+def bulk():
+    from assist.areas import services as area_services
+    from assist.plans import bulk as bulk_service
+    item, category, area = _bulk_args()
+    result = bulk_service.run(current_user, item_code=item, category=category, area_code=area)
+    try:
+        page_no = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page_no = 1
+    size = 100
+    shown = result.needs[(page_no - 1) * size: page_no * size]
+    return render_template("plans/bulk.html", result=result, shown=shown, page_no=page_no,
+                           more=len(result.needs) > page_no * size, items={i.code: i for i in catalog_services.items()},
+                           categories=catalog_services.categories(), area_choices=area_services.choices(current_user),
+                           area_names=area_services.names(), args=request.args)
+
+
+@bp.get("/matching/unmet.xlsx")
+@roles(*READERS)
+def bulk_export():
+    from flask import Response
+
+    from assist.core import audit
+    from assist.plans import bulk as bulk_service
+    from assist.plans.exports import unmet_xlsx
+    item, category, area = _bulk_args()
+    result = bulk_service.run(current_user, item_code=item, category=category, area_code=area)
+    audit.record("export", "plan", None, {"report": "unmet_needs", "item_code": item, "category": category,
+                                          "area_code": area, "rows": len(result.needs)}, actor=current_user)
+    commit()
+    return Response(unmet_xlsx(result), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=unmet-needs.xlsx"})
