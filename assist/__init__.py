@@ -45,13 +45,27 @@ def create_app(config: dict | None = None) -> Flask:
     from assist.plans.api import bp as plans_api
     from assist.providers.api import bp as providers_api
     from assist.visits.api import bp as visits_api
+    from assist.reporting.api import bp as reporting_api
+    from assist.reporting.views import bp as reporting_views
     from assist.catalog.views import bp as catalog_views
     from assist.plans.views import bp as plans_views
     from assist.providers.views import bp as providers_views
-    for bp in (main_views, auth_views, residents_views, audit_views, catalog_views, providers_views, plans_views):
+    from assist.diary.api import bp as diary_api
+    from assist.diary.views import bp as diary_views
+    from assist.servicepoints.api import bp as servicepoints_api
+    from assist.servicepoints.views import bp as servicepoints_views
+    from assist.units.api import bp as units_api
+    from assist.units.views import bp as units_views
+    for bp in (diary_views, units_views, servicepoints_views):
+        app.register_blueprint(bp)
+    for bp in (diary_api, units_api, servicepoints_api):
+        csrf.exempt(bp)  # bearer tokens only, as below
+        app.register_blueprint(bp)
+    for bp in (main_views, auth_views, residents_views, audit_views, catalog_views, providers_views, plans_views,
+               reporting_views):
         app.register_blueprint(bp)
     for bp in (auth_api, areas_api, catalog_api, residents_api, audit_api, providers_api, plans_api, visits_api,
-               openapi_bp):
+               reporting_api, openapi_bp):
         csrf.exempt(bp)  # bearer tokens, never cookies: nothing for CSRF to ride on
         app.register_blueprint(bp)
 
@@ -64,4 +78,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     from assist import cli
     cli.register(app)
+    from assist.diary import cli as diary_cli
+    diary_cli.register(app)
     return app

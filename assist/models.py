@@ -7,5 +7,8 @@ from assist.core.idempotency import IdempotencyRecord  # noqa: F401
 from assist.providers.models import Provider, ProviderItem  # noqa: F401
 from assist.residents.models import Assessment, HouseholdMember, ImportJob, Resident, StatusChange  # noqa: F401
 from assist.units.models import PartnerUnit  # noqa: F401
+from assist.diary.models import DiaryEntry, DiaryPhoto, Problem, ProblemEvent  # noqa: F401
+from assist.servicepoints.models import ServicePoint  # noqa: F401
 from assist.plans.models import ItemDecision, Plan  # noqa: F401
 from assist.visits.models import Visit, VisitEvent, VisitFile  # noqa: F401
+from assist.reporting.models import PrintRecord, SettlementBatch, SettlementLine  # noqa: F401

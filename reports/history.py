@@ -36,8 +36,8 @@ COUNTED_STATUSES = frozenset({"completed", "rated", "verified", "settled",
                               "已完成", "已回访", "已核验", "已结算"})
 # Statuses listed again under "取消与未服务记录" with their reasons.
 EXCEPTION_STATUSES = frozenset({"missed", "cancelled", "rescheduled", "未服务", "已取消", "已改期"})
-RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "basic": "基本满意",
-                 "dissatisfied": "不满意"}
+RATING_LABELS = {"satisfied": "满意", "basically": "基本满意", "basically_satisfied": "基本满意",
+                 "basic": "基本满意", "unsatisfied": "不满意", "dissatisfied": "不满意"}
 DEFAULT_SIGNOFF = ("经办人", "审核人", "日期")
 
 
@@ -82,7 +82,7 @@ class PlanEntry:
     item_name: str
     unit: str  # 次 / 小时 / 日
     frequency: str  # 每月2次
-    monthly_cap: Decimal | int | None  # in ``unit``; None: no cap
+    monthly_cap: Decimal | int | None  # visits a month; None: no cap
     provider: str
     start: dt.date | None
     end: dt.date | None = None
@@ -151,9 +151,10 @@ class MonthlyTotal:
 
     @property
     def over_by(self) -> Decimal | None:
-        if self.cap is None or self.quantity <= self.cap:
+        """Visits beyond the cap (caps count visits, DOMAIN.md "visits beyond the plan's monthly cap")."""
+        if self.cap is None or self.visits <= self.cap:
             return None
-        return self.quantity - self.cap
+        return self.visits - self.cap
 
 
 def status_label(status: str) -> str:
@@ -266,7 +267,7 @@ def _story(meta: DocumentMeta, data: HistoryData) -> list[Flowable]:
             [Column("服务项目", 16), Column("频次", 16), Column("月上限", 9, "RIGHT"),
              Column("服务机构", 25), Column("起止日期", 22, "CENTER"), Column("状态", 10, "CENTER")],
             [[_item(p.item_code, p.item_name), p.frequency,
-              DASH if p.monthly_cap is None else _qty_unit(p.monthly_cap, p.unit), p.provider,
+              DASH if p.monthly_cap is None else f"{fmt_qty(p.monthly_cap)} 次", p.provider,
               f"{fmt_date(p.start)} 至 {fmt_date(p.end) if p.end else '今'}",
               text_or_dash(p.status)] for p in data.plans]))
     else:
@@ -300,9 +301,9 @@ def _story(meta: DocumentMeta, data: HistoryData) -> list[Flowable]:
              Column("服务量", 13, "RIGHT"), Column("月上限", 13, "RIGHT"), Column("对照", 18, "CENTER")],
             [[t.month, _item(t.item_code, t.item_name), str(t.visits),
               _qty_unit(t.quantity, t.unit),
-              "未设上限" if t.cap is None else _qty_unit(t.cap, t.unit),
+              "未设上限" if t.cap is None else f"{fmt_qty(t.cap)} 次",
               DASH if t.cap is None else (
-                  f"超出 {_qty_unit(t.over_by, t.unit)}" if t.over_by is not None else "未超上限")]
+                  f"超出 {fmt_qty(t.over_by)} 次" if t.over_by is not None else "未超上限")]
              for t in totals],
             highlight_rows=over))
     else:

@@ -222,17 +222,17 @@ def test_history_monthly_totals_recompute_against_caps(meta, tmp_path):
     jan = dt.datetime(2024, 1, 3, 9, 0, tzinfo=TZ)
     rows = [history.LedgerEntry(jan + dt.timedelta(days=i), "B1", "居室保洁", Decimal(2), "小时",
                                 PROVIDER, "李春梅", "verified", evidence_count=1)
-            for i in range(3)]  # 6 h in January against a cap of 4 h
+            for i in range(3)]  # 3 visits (6 h) in January against a cap of 2 visits
     rows.append(history.LedgerEntry(jan, "B1", "居室保洁", Decimal(2), "小时", PROVIDER, "李春梅",
                                     "cancelled", reason="居民外出"))  # does not count
     data = history.HistoryData(
         identity=make_identity(), ledger=rows,
-        plans=[history.PlanEntry("B1", "居室保洁", "小时", "每月2次", 4, PROVIDER, dt.date(2024, 1, 1))])
+        plans=[history.PlanEntry("B1", "居室保洁", "小时", "每月2次", 2, PROVIDER, dt.date(2024, 1, 1))])
     totals = history.monthly_totals(data)
     assert [(t.month, t.item_code, t.visits, t.quantity, t.cap, t.over_by) for t in totals] == [
-        ("2024-01", "B1", 3, Decimal(6), Decimal(4), Decimal(2))]
+        ("2024-01", "B1", 3, Decimal(6), Decimal(2), 1)]
     flat = squash("\n".join(pdf_pages(history.build_history(meta, data), tmp_path)))
-    assert "2024-01B1居室保洁36小时4小时超出2小时" in flat
+    assert "2024-01B1居室保洁36小时2次超出1次" in flat
 
 
 def test_history_refuses_a_full_id_number():

@@ -9,6 +9,11 @@ NAV = [
     ("plans.index", _l("Plans"), {"admin", "caseworker", "auditor"}),
     ("providers.index", _l("Providers"), {"admin", "caseworker", "auditor", "provider"}),
     ("catalog.index", _l("Catalog"), {"admin", "caseworker", "auditor", "provider", "unit"}),
+    ("diary.problems", _l("Needs diary"), {"admin", "caseworker", "auditor"}),
+    ("diary.tasks", _l("My tasks"), {"unit"}),
+    ("servicepoints.index", _l("Service points"), {"admin", "caseworker", "auditor", "provider", "unit"}),
+    ("reporting.index", _l("Reports"), {"admin", "caseworker", "auditor"}),
+    ("reporting.anomalies", _l("Anomalies"), {"admin", "caseworker", "auditor"}),
     ("audit.index", _l("Audit log"), {"admin", "auditor"}),
     ("auth.users", _l("Users"), {"admin"}),
 ]

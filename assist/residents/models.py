@@ -46,6 +46,9 @@ class Resident(VersionMixin, TimestampMixin, db.Model):
     status_reason_kind: Mapped[str | None] = mapped_column(sa.String(20))
     status_changed_at: Mapped[dt.datetime | None]
     emergency_contact_name: Mapped[str] = mapped_column(sa.String(50), default="")
+    # The home's position, when a caseworker records it: the reference for check-in locations.
+    home_lat: Mapped[float | None]
+    home_lng: Mapped[float | None]
     emergency_contact_phone_enc: Mapped[str | None] = mapped_column("emergency_contact_phone", crypto.Encrypted())
 
     # Current assessed conditions (DOMAIN.md).
@@ -199,3 +202,33 @@ class Assessment(db.Model):
 
     resident: Mapped[Resident] = relationship(back_populates="assessments")
     assessor = relationship("User")
+
+
+class ImportJob(TimestampMixin, db.Model):
+    """One upload of a resident spreadsheet and what became of each row (residents/importer.py).
+
+    Counters move while the job runs (the page polls them); ``errors`` holds the row report
+    ``[{"row", "column", "letter", "message", "kind": "invalid|skipped|notice", "name"}]``, written
+    when the job ends. It never holds an ID number in clear.
+    """
+
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    # queued → reading → running → done | failed
+    status: Mapped[str] = mapped_column(sa.String(12), default="queued")
+    check_only: Mapped[bool] = mapped_column(default=False)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    imported: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    invalid: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list] = mapped_column(sa.JSON, default=list)
+    ignored_columns: Mapped[list] = mapped_column(sa.JSON, default=list)
+    message: Mapped[str] = mapped_column(sa.String(500), default="")
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    user = relationship("User")
