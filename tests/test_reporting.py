@@ -221,3 +221,22 @@ def test_verify_page_accepts_genuine_and_rejects_altered(api, client, db, world,
     assert 'data-testid="verify-genuine"' in page
     page = client.post(f"/verify/{code}", data={"file": (io.BytesIO(resp.data + b"\n"), "h.pdf")}).get_data(as_text=True)
     assert 'data-testid="verify-altered"' in page
+
+
+def test_exports_visits_and_settlement_lines(api, db, world):
+    import io
+
+    import openpyxl
+    plans = world["plans"]
+    visit(db, plans["r1_a1"], world["w1"], at(DAY, 9))
+    visit(db, plans["far_a1"], world["w1"], at(DAY, 11))
+    cw = api("caseworker")
+    resp = cw.get("/api/v1/reports/visits.xlsx?from=2026-10-01&to=2026-10-31")
+    assert resp.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(resp.data))["服务工单"].iter_rows(values_only=True))
+    assert rows[0][0] == "工单号" and [r[4] for r in rows[1:]] == ["王守义"]  # the far resident is out of scope
+    resp = api("auditor").get(f"/api/v1/reports/settlement.xlsx?provider_id={world['p1'].id}&month=2026-10")
+    wb = openpyxl.load_workbook(io.BytesIO(resp.data))
+    lines = list(wb["结算明细"].iter_rows(min_row=2, values_only=True))
+    assert len(lines) == 2 and sum(r[8] for r in lines) == 30.0
+    assert list(wb["合计"].iter_rows(min_row=2, values_only=True))[0] == (30.0, 0.0, 30.0)

@@ -141,3 +141,30 @@ def _provider(raw) -> Provider:
     return provider
 
 
+
+
+@bp.get("/reports/visits.xlsx")
+@roles("admin", "caseworker", "auditor", "provider")
+def visits_export():
+    """Visits in scope as xlsx (same filters as ``GET /visits``), streamed."""
+    from assist.core import audit
+    from assist.reporting import exports
+    response, count = exports.visits_xlsx(current_user, request.args)
+    audit.record("export", "visit", None, {"filters": request.args.to_dict(), "rows": count}, actor=current_user)
+    commit()
+    return response
+
+
+@bp.get("/reports/settlement.xlsx")
+@roles("admin", "auditor", "provider")
+def settlement_export():
+    """A provider's settlement lines for a month as xlsx."""
+    from assist.core import audit
+    from assist.reporting import exports
+    provider = _provider(request.args.get("provider_id"))
+    year, month = documents.parse_month(request.args.get("month"))
+    response, count = exports.settlement_xlsx(current_user, provider, year, month)
+    audit.record("export", "provider", provider.id, {"settlement": f"{year:04d}-{month:02d}", "rows": count},
+                 actor=current_user)
+    commit()
+    return response

@@ -5,6 +5,7 @@ import datetime as dt
 import decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from flask_babel import gettext as _
 
 import reports
@@ -64,8 +65,9 @@ def history_data(resident: Resident, frm: dt.date | None, to: dt.date | None) ->
                          p.provider.name, p.start_date, p.end_date, "执行中" if p.status == "active" else "已终止")
              for p in db.session.scalars(sa.select(Plan).where(Plan.resident_id == resident.id).order_by(Plan.id))]
     ledger = []
-    stmt = sa.select(Visit).where(Visit.resident_id == resident.id).order_by(Visit.scheduled_start, Visit.id)
-    for v in db.session.scalars(stmt).unique():
+    stmt = sa.select(Visit).where(Visit.resident_id == resident.id).order_by(Visit.scheduled_start, Visit.id).options(
+        selectinload(Visit.files), selectinload(Visit.events), joinedload(Visit.staff))
+    for v in db.session.scalars(stmt):
         when = v.check_in_at or v.scheduled_start
         if not _in_period(when, frm, to):
             continue
@@ -102,7 +104,8 @@ def settlement_data(user, provider: Provider, year: int, month: int, batch_ref: 
     start, end = stats.bounds(first, last)
     visits = list(db.session.scalars(sa.select(Visit).where(
         Visit.provider_id == provider.id, Visit.status == "completed", Visit.verified_at.is_not(None),
-        Visit.scheduled_start >= start, Visit.scheduled_start < end).order_by(Visit.scheduled_start, Visit.id)).unique())
+        Visit.scheduled_start >= start, Visit.scheduled_start < end).order_by(Visit.scheduled_start, Visit.id)
+        .options(joinedload(Visit.staff))))
     items = {i.code: i for i in catalog_services.items()}
     lines, prices = [], {}
     for v in visits:

@@ -88,3 +88,16 @@ def figures(user, frm: dt.date, to: dt.date, area_code: str | None = None) -> di
         "by_month": {k: {"services": n, "residents": r, "amount": str(a.quantize(decimal.Decimal("0.01")))}
                      for k, n, r, q, a in grouped(local_month(v.scheduled_start))},
     }
+
+
+def monthly_by_category(user, year: int | None = None) -> dict[tuple[str, str], int]:
+    """{(YYYY-MM, category): completed visits} for a calendar year (default: this year)."""
+    from assist.core.timeutil import local_today
+    today = local_today()
+    year = year or today.year
+    base = completed_in(user, dt.date(year, 1, 1), dt.date(year, 12, 31)).subquery()
+    v = sa.orm.aliased(Visit, base)
+    month = local_month(v.scheduled_start)
+    category = sa.func.substr(v.item_code, sa.literal_column("1"), sa.literal_column("1"))
+    rows = db.session.execute(sa.select(month, category, sa.func.count()).select_from(v).group_by(month, category))
+    return {(m, c): n for m, c, n in rows}
