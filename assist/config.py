@@ -20,6 +20,9 @@ class Defaults:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # uploads: photos, import files
     MAX_JSON_LENGTH = 1 * 1024 * 1024
+    # Form fields held in memory: large enough that an absurd entry (a 100,000-character name, 900 KB
+    # URL-encoded) comes back as a 422 form with the input kept, not as a 413 page that loses it.
+    MAX_FORM_MEMORY_SIZE = 4 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_Hans_CN", "en")
@@ -38,8 +41,13 @@ class Defaults:
     PASSWORD_HASH_METHOD = "scrypt"
     BUREAU_NAME = "乌海市海南区民政局"
     DISTRICT_CODE = "150303"
+    PUBLIC_URL = None  # e.g. https://assist.bureau.local — printed in QR codes when no request is at hand
     UPLOAD_DIR = None
     IMPORT_MAX_ROWS = 20000
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024  # a resident spreadsheet; below MAX_CONTENT_LENGTH
+    IMPORT_SYNC_ROWS = 200  # files up to this many rows are imported within the upload request
+    IMPORT_BATCH_SIZE = 50  # rows per commit (and progress step) of a background import
+    IMPORT_STALL_SECONDS = 300  # a running import without progress for this long was interrupted
 
 
 def load(app, overrides: dict | None = None) -> None:
@@ -70,6 +78,13 @@ def load(app, overrides: dict | None = None) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
 
 
+def is_weak_secret(key) -> bool:
+    if isinstance(key, bytes):
+        key = key.decode("utf-8", "replace")
+    key = key if isinstance(key, str) else ""
+    return key.strip().lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH or len(set(key)) < 10
+
+
 def _check_secret(app) -> None:
     key = app.config.get("SECRET_KEY") or ""
     relaxed = app.config["ENV_NAME"] in ("development", "testing")
@@ -77,8 +92,10 @@ def _check_secret(app) -> None:
         app.config["SECRET_KEY"] = key = "insecure-development-key-" + "x" * 16
     if relaxed:
         return
-    if key.lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH or len(set(key)) < 10:
-        raise RuntimeError(
-            "ASSIST_SECRET_KEY is missing or weak: set it to a random value of at least "
-            f"{MIN_SECRET_LENGTH} characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-        )
+    advice = (f"set it to a random value of at least {MIN_SECRET_LENGTH} characters, "
+              "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    if is_weak_secret(key):
+        raise RuntimeError(f"ASSIST_SECRET_KEY is missing or weak: {advice}")
+    # The field-encryption key, when given separately, protects the ID and phone numbers at rest.
+    if app.config.get("DATA_KEY") and is_weak_secret(app.config["DATA_KEY"]):
+        raise RuntimeError(f"ASSIST_DATA_KEY is weak: {advice}")

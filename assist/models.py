@@ -11,4 +11,4 @@ from assist.diary.models import DiaryEntry, DiaryPhoto, Problem, ProblemEvent  #
 from assist.servicepoints.models import ServicePoint  # noqa: F401
 from assist.plans.models import ItemDecision, Plan  # noqa: F401
 from assist.visits.models import Visit, VisitEvent, VisitFile  # noqa: F401
-from assist.reporting.models import PrintRecord, SettlementBatch, SettlementLine  # noqa: F401
+from assist.reporting.models import PrintJob, PrintRecord, SettlementBatch, SettlementLine  # noqa: F401

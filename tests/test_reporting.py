@@ -240,3 +240,28 @@ def test_exports_visits_and_settlement_lines(api, db, world):
     lines = list(wb["结算明细"].iter_rows(min_row=2, values_only=True))
     assert len(lines) == 2 and sum(r[8] for r in lines) == 30.0
     assert list(wb["合计"].iter_rows(min_row=2, values_only=True))[0] == (30.0, 0.0, 30.0)
+
+
+def test_batch_printing_of_a_community(client, login, db, world, tmp_path, app):
+    from assist.core import jobs
+    from assist.reporting import batch
+    visit(db, world["plans"]["r1_a1"], world["w1"], at(DAY, 9))
+    login("caseworker")
+    r = client.post("/reports/batch", data={"area_code": LASENGZHONG, "from": "2026-10-01", "to": "2026-10-31"})
+    assert r.status_code == 302
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="batch-download"' in page
+    job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    assert client.get(f"/reports/batch/{job_id}.json").get_json()["status"] == "done"
+    flat = squash(pdf_text(client.get(f"/reports/batch/{job_id}.pdf").data, tmp_path))
+    assert "王守义" in flat and "李桂兰" in flat and "远方" not in flat  # the far resident is outside the scope
+    # A larger batch runs in the background and reports progress.
+    batch.SYNC_LIMIT = 0
+    try:
+        r = client.post("/reports/batch", data={"area_code": LASENGZHONG})
+        job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+        assert jobs.join(f"print-{job_id}", 60)
+        progress = client.get(f"/reports/batch/{job_id}.json").get_json()
+        assert progress["status"] == "done" and progress["done"] == progress["total"] == 2
+    finally:
+        batch.SYNC_LIMIT = 20

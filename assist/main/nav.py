@@ -7,6 +7,10 @@ NAV = [
     ("residents.import_form", _l("Import"), {"admin", "caseworker"}),
     ("plans.bulk", _l("Unmet needs"), {"admin", "caseworker", "auditor"}),
     ("plans.index", _l("Plans"), {"admin", "caseworker", "auditor"}),
+    ("visits.mine", _l("My visits"), {"provider"}),
+    ("visits.index", _l("Visits"), {"admin", "caseworker", "auditor"}),
+    ("visits.calendar_page", _l("Calendar"), {"admin", "caseworker", "auditor"}),
+    ("visits.attention", _l("Needs attention"), {"admin", "caseworker", "auditor"}),
     ("providers.index", _l("Providers"), {"admin", "caseworker", "auditor", "provider"}),
     ("catalog.index", _l("Catalog"), {"admin", "caseworker", "auditor", "provider", "unit"}),
     ("diary.problems", _l("Needs diary"), {"admin", "caseworker", "auditor"}),
@@ -20,6 +24,8 @@ NAV = [
 
 
 def navigation(user) -> list[tuple[str, object]]:
+    from flask import current_app
     if not getattr(user, "is_authenticated", False):
         return []
-    return [(endpoint, title) for endpoint, title, who in NAV if user.role in who]
+    return [(endpoint, title) for endpoint, title, who in NAV
+            if user.role in who and endpoint in current_app.view_functions]

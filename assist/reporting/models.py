@@ -65,3 +65,26 @@ class SettlementLine(db.Model):
     deduction_reason: Mapped[str] = mapped_column(sa.String(200), default="")
 
     batch: Mapped[SettlementBatch] = relationship(back_populates="lines")
+
+
+class PrintJob(db.Model):
+    """A batch print (many residents' histories in one PDF) running in the background."""
+
+    __tablename__ = "print_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")  # queued | running | done | failed
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    resident_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    code: Mapped[str | None] = mapped_column(sa.String(16))
+    path: Mapped[str | None] = mapped_column(sa.String(300))
+    message: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "status": self.status, "total": self.total, "done": self.done, "code": self.code,
+                "message": self.message}

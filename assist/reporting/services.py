@@ -1,12 +1,11 @@
 """Printing: every PDF gets a verification code, its SHA-256 is kept, and the print is audited."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request
 
 from assist.core import audit
 from assist.core.db import utcnow
@@ -21,8 +20,14 @@ def new_code() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(10))
 
 
+def verify_url(code: str, base_url: str | None = None) -> str | None:
+    """Where the printed QR code points: this server's /verify page (PUBLIC_URL outside a request)."""
+    base = base_url or (request.host_url if has_request_context() else current_app.config.get("PUBLIC_URL"))
+    return f"{base.rstrip('/')}/verify/{code}" if base else None
+
+
 def print_pdf(kind: str, title: str, build, actor, *, object_type: str | None = None, object_id=None,
-              params: dict | None = None) -> tuple[bytes, PrintRecord]:
+              params: dict | None = None, base_url: str | None = None) -> tuple[bytes, PrintRecord]:
     """``build(meta) -> bytes``; records the code and hash, and writes a ``print`` audit entry."""
     import reports
     code = new_code()
@@ -32,7 +37,7 @@ def print_pdf(kind: str, title: str, build, actor, *, object_type: str | None = 
                          printed_at=utcnow())
     meta = reports.DocumentMeta(bureau_name=current_app.config["BUREAU_NAME"], title=title,
                                 printed_by=record.printed_by, printed_at=record.printed_at, verification_code=code,
-                                verify_url=url_for("reporting.verify", code=code, _external=True))
+                                verify_url=verify_url(code, base_url))
     pdf = build(meta)
     record.sha256, record.size = hashlib.sha256(pdf).hexdigest(), len(pdf)
     db.session.add(record)
@@ -67,6 +72,3 @@ def check(code: str, pdf: bytes | None = None, sha256: str | None = None) -> dic
 def filename(kind: str, record: PrintRecord) -> str:
     return f"{kind}-{record.code}.pdf"
 
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()

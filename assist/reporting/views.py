@@ -73,3 +73,57 @@ def verify(code: str):
         upload = request.files.get("file")
         result = services.check(code, pdf=upload.read() if upload else b"")
     return render_template("reporting/verify.html", record=record, result=result)
+
+
+def _job(job_id: int):
+    from assist.extensions import db
+    from assist.reporting.models import PrintJob
+    job = db.session.get(PrintJob, job_id)
+    if job is None or (job.user_id != current_user.id and current_user.role != "admin"):
+        abort(404)
+    return job
+
+
+@bp.post("/reports/batch")
+@roles("admin", "caseworker", "auditor")
+def batch_create():
+    from flask import flash, redirect, url_for
+
+    from assist.reporting import batch
+    from assist.residents import services as resident_services
+    try:
+        frm, to = documents.optional_period(request.form)
+        job = batch.create(current_user, resident_services.Filters.from_args(request.form), frm, to)
+        batch.start(job)
+        commit()
+    except AppError as exc:
+        flash(" ".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message), "danger")
+        return redirect(url_for("residents.index", **{k: v for k, v in request.form.items()
+                                                      if k in ("q", "area_code", "assistance_type", "status")}))
+    return redirect(url_for("reporting.batch_status", job_id=job.id))
+
+
+@bp.get("/reports/batch/<int:job_id>")
+@roles("admin", "caseworker", "auditor")
+def batch_status(job_id: int):
+    return render_template("reporting/batch.html", job=_job(job_id))
+
+
+@bp.get("/reports/batch/<int:job_id>.json")
+@roles("admin", "caseworker", "auditor")
+def batch_progress(job_id: int):
+    from assist.extensions import db
+    job = _job(job_id)
+    db.session.refresh(job)
+    return job.to_dict()
+
+
+@bp.get("/reports/batch/<int:job_id>.pdf")
+@roles("admin", "caseworker", "auditor")
+def batch_pdf(job_id: int):
+    from assist.reporting import batch
+    job = _job(job_id)
+    if job.status != "done":
+        abort(404)
+    return Response(batch.pdf_bytes(job), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="history-batch-{job.code}.pdf"', "Cache-Control": "private, no-store"})
