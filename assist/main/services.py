@@ -23,7 +23,7 @@ def home_figures(user) -> dict:
     counts = dict(db.session.execute(stmt).all())
     month = stats.figures(user, today.replace(day=1), today)
     year = stats.figures(user, today.replace(month=1, day=1), today)
-    unmet = bulk.run(user)
+    unmet = bulk.cached_run(user)
     overdue = db.session.scalar(scoped(sa.select(sa.func.count()).select_from(Visit), Visit, user).where(
         sa.or_(Visit.status == "missed",
                sa.and_(Visit.status == "scheduled", Visit.scheduled_end < utcnow() - dt.timedelta(hours=2)))))

@@ -6,6 +6,8 @@ two more queries. Three queries whatever the number of residents, no query per r
 """
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -40,9 +42,30 @@ class ItemLine:
     weekly_capacity: int = 0
 
 
+class NeedList(Sequence):
+    """The unmet needs, best first, as sortable tuples; :class:`Need` objects are made on access, so
+    a page of 100 out of a million costs 100 objects."""
+
+    def __init__(self, pairs: list[tuple], residents: dict[int, tuple]):
+        self._pairs, self._residents = pairs, residents  # (-priority, -score, resident_id, item_code)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def _need(self, pair) -> Need:
+        _prio, neg_score, rid, code = pair
+        name, area_code, group = self._residents[rid]
+        return Need(rid, name, area_code, group, code, -neg_score)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._need(p) for p in self._pairs[index]]
+        return self._need(self._pairs[index])
+
+
 @dataclass
 class Result:
-    needs: list[Need]
+    needs: NeedList
     items: dict[str, ItemLine]
     residents: int
 
@@ -56,8 +79,8 @@ def run(user, *, item_code: str | None = None, category: str | None = None, area
     area = db.session.get(Area, area_code) if area_code else None
     if area is not None:
         stmt = stmt.where(Resident.area_code.in_(sa.select(Area.code).where(Area.path.startswith(area.path))))
-    rows = db.session.execute(stmt).all()
-    ranked = evaluate_many((tuple(r[3:]) for r in rows), on=local_today(), items=items) if items else [[] for _ in rows]
+    rows = [tuple(r) for r in db.session.execute(stmt)]
+    ranked = evaluate_many((r[3:] for r in rows), on=local_today(), items=items) if items else [[] for _ in rows]
     in_scope = stmt.with_only_columns(Resident.id)  # the same residents, as a subquery
     planned = set(db.session.execute(sa.select(Plan.resident_id, Plan.item_code).where(
         Plan.status == "active", Plan.resident_id.in_(in_scope))).tuples())
@@ -66,27 +89,36 @@ def run(user, *, item_code: str | None = None, category: str | None = None, area
             ItemDecision.revoked_at.is_(None), ItemDecision.resident_id.in_(in_scope)).order_by(ItemDecision.id)):
         decided.setdefault(d.resident_id, {})[d.item_code] = d.kind
 
-    lines = {c: ItemLine(c) for c in items}
-    needs: list[Need] = []
+    # The hot loop (a city is 100,000 residents × ~9 eligible items): plain tuples and counters only.
+    group_at = 3 + PROFILE_COLUMNS.index("assistance_type")
+    eligible_n, planned_n, declined_n = Counter(), Counter(), Counter()
+    pairs: list[tuple] = []
+    append = pairs.append
+    wanted = set(items)
     for row, eligible in zip(rows, ranked):
-        got = dict(eligible)
-        mine = decided.get(row.id, {})
-        for code, kind in mine.items():
-            if kind == "grant" and code in lines and code not in got:
-                got[code] = 0  # granted by override: counted as eligible
-        for code, score in got.items():
-            line = lines[code]
-            line.eligible += 1
-            if (row.id, code) in planned:
-                line.planned += 1
-            elif mine.get(code) == "decline":
-                line.declined += 1
+        rid = row[0]
+        prio = -PRIORITY[row[group_at]]
+        mine = decided.get(rid)
+        if mine:
+            got = dict(eligible)
+            for code, kind in mine.items():
+                if kind == "grant" and code in wanted and code not in got:
+                    got[code] = 0  # granted by override: counted as eligible
+            eligible = got.items()
+        for code, score in eligible:
+            eligible_n[code] += 1
+            if (rid, code) in planned:
+                planned_n[code] += 1
+            elif mine and mine.get(code) == "decline":
+                declined_n[code] += 1
             else:
-                line.unmet += 1
-                needs.append(Need(row.id, row.name, row.area_code, row.assistance_type, code, score))
-    needs.sort(key=lambda n: (-PRIORITY[n.assistance_type], -n.score, n.resident_id, n.item_code))
+                append((prio, -score, rid, code))
+    pairs.sort()
+    lines = {c: ItemLine(c, eligible_n[c], planned_n[c], declined_n[c],
+                         eligible_n[c] - planned_n[c] - declined_n[c]) for c in items}
     _capacity(lines, area)
-    return Result(needs, lines, len(rows))
+    residents = {r[0]: (r[1], r[2], r[group_at]) for r in rows}
+    return Result(NeedList(pairs, residents), lines, len(rows))
 
 
 def _capacity(lines: dict[str, ItemLine], area: Area | None) -> None:
@@ -101,3 +133,22 @@ def _capacity(lines: dict[str, ItemLine], area: Area | None) -> None:
     for code, capacity in db.session.execute(stmt.group_by(ProviderItem.item_code)):
         if code in lines:
             lines[code].weekly_capacity = int(capacity or 0)
+
+
+_cache: dict[tuple, tuple[float, Result]] = {}
+
+
+def cached_run(user, ttl: float = 300) -> Result:
+    """:func:`run` for the dashboard, reused for ``ttl`` seconds per scope: at city scale a full run
+    takes seconds, and a headline figure may be a few minutes old."""
+    import time
+    key = (user.role, tuple(sorted(a.path for a in getattr(user, "areas", []))) if user.role == "caseworker" else ())
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit and now - hit[0] < ttl:
+        return hit[1]
+    result = run(user)
+    if len(_cache) > 256:
+        _cache.clear()
+    _cache[key] = (now, result)
+    return result
