@@ -28,7 +28,7 @@ DATABASE_URL = os.environ.get("ASSIST_TEST_DATABASE_URL") or f"sqlite:///{_tmpdi
 def make_app(**extra):
     config = {
         "TESTING": True, "DATABASE_URL": DATABASE_URL, "SECRET_KEY": "test-secret-key-" + "k" * 32,
-        "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "DASHBOARD_CACHE_SECONDS": 0,
         "UPLOAD_DIR": tempfile.mkdtemp(prefix="uploads-", dir=_tmpdir), "SERVER_NAME": None,
     }
     config.update(extra)
@@ -195,3 +195,31 @@ def login(client, make_user):
         assert resp.status_code == 302, resp.data[:500]
         return user
     return do
+
+
+VISIT_PROVIDER_USCC = "91110108551385082Q"
+
+
+@pytest.fixture
+def visit_setup(api, make_resident, make_user):
+    """A resident with an A1 plan (Mon/Thu 09:00, 45 min, from today) of a provider with two workers.
+
+    Returns API clients (``admin``, ``cw`` — a caseworker of the resident's area — ``w1``, ``w2``) and
+    the objects: ``provider`` and ``plan`` (JSON), ``resident``, ``w1_user``, ``w2_user``.
+    """
+    from assist.providers.models import Provider
+    today = dt.date.today()
+    admin = api("admin")
+    provider = admin.post("/api/v1/providers", json={"name": "颐康居家养老服务中心", "uscc": VISIT_PROVIDER_USCC,
+                                                     "item_codes": ["A1", "B1", "E1"], "area_codes": [LASENGZHONG],
+                                                     "weekly_capacity": 50}).get_json()
+    resident = make_resident(id_number=id_number(dt.date(1940, 1, 9)), conditions={"self_care_level": 2})
+    caseworker = api("caseworker")
+    plan = caseworker.post("/api/v1/plans", json={
+        "resident_id": resident.id, "item_code": "A1", "provider_id": provider["id"],
+        "rrule": "FREQ=WEEKLY;BYDAY=MO,TH", "start_date": today.isoformat(), "start_time": "09:00",
+        "duration_minutes": 45, "quantity_per_visit": 1, "monthly_cap": 10}).get_json()
+    prov = _db.session.get(Provider, provider["id"])
+    w1, w2 = make_user("provider", provider=prov), make_user("provider", provider=prov)
+    return {"admin": admin, "cw": caseworker, "provider": provider, "resident": resident, "plan": plan,
+            "w1": api(w1), "w2": api(w2), "w1_user": w1, "w2_user": w2}

@@ -138,10 +138,15 @@ def _capacity(lines: dict[str, ItemLine], area: Area | None) -> None:
 _cache: dict[tuple, tuple[float, Result]] = {}
 
 
-def cached_run(user, ttl: float = 300) -> Result:
+def cached_run(user, ttl: float | None = None) -> Result:
     """:func:`run` for the dashboard, reused for ``ttl`` seconds per scope: at city scale a full run
     takes seconds, and a headline figure may be a few minutes old."""
     import time
+
+    from flask import current_app
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 300) if ttl is None else ttl
+    if ttl <= 0:
+        return run(user)
     key = (user.role, tuple(sorted(a.path for a in getattr(user, "areas", []))) if user.role == "caseworker" else ())
     now = time.monotonic()
     hit = _cache.get(key)
