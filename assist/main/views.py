@@ -26,8 +26,9 @@ def _charts(f: dict) -> dict:
     months = sorted(f["year"]["by_month"])
     monthly = stats.monthly_by_category(current_user)
     series = {f"{c} {cats[c]}": [monthly.get((m, c), 0) for m in months] for c in cats}
-    coverage = [(f"{line.item_code}", 100.0 * line.planned / line.eligible) for line in f["unmet_result"].items.values()
-                if line.eligible]
+    items = {i.code: i for i in catalog_services.items()}
+    coverage = [(f"{line.item_code} {items[line.item_code].name}", 100.0 * line.planned / line.eligible)
+                for line in f["unmet_result"].items.values() if line.eligible]
     return {
         "per_month": charts.stacked_columns([m[5:] for m in months], series, _("Services per month by category")),
         "groups": charts.bars([(str(ASSISTANCE_TITLES[k]), v) for k, v in sorted(f["by_group"].items())],

@@ -32,28 +32,42 @@ def stacked_columns(labels: list[str], series: dict[str, list[float]], title: st
                             f'{_fmt(vals[i])}</title></rect>')
         body.append(f'<text x="{left + i * step + step / 2:.1f}" y="{height - bottom + 14}" font-size="10" '
                     f'text-anchor="middle">{escape(label)}</text>')
-    legend_x = left
+    # The legend goes below the axis labels, three entries a row.
+    legend_top = height
+    per_row = 3
+    col_w = (width - left) / per_row
     for n, name in enumerate(series):
-        body.append(f'<rect x="{legend_x}" y="4" width="10" height="10" fill="{PALETTE[n % len(PALETTE)]}"/>'
-                    f'<text x="{legend_x + 13}" y="13" font-size="10">{escape(name)}</text>')
-        legend_x += 14 + 11 * len(str(name)) + 10
-    return _svg(int(width), height, body, title)
+        x = left + (n % per_row) * col_w
+        y = legend_top + (n // per_row) * 16
+        body.append(f'<rect x="{x:.0f}" y="{y}" width="10" height="10" fill="{PALETTE[n % len(PALETTE)]}"/>'
+                    f'<text x="{x + 13:.0f}" y="{y + 9}" font-size="10">{escape(name)}</text>')
+    total_height = legend_top + ((len(series) + per_row - 1) // per_row) * 16 + 4
+    return _svg(int(width), total_height, body, title)
 
 
 def bars(pairs: list[tuple[str, float]], title: str, unit: str = "", max_value: float | None = None) -> Markup:
     """Horizontal bars, one per (label, value)."""
-    row, left, width = 22, 130, 420
+    row, left, width = 22, 150, 440
     height = row * max(1, len(pairs)) + 10
     peak = max_value or max((v for _, v in pairs), default=0) or 1
     body = []
     for i, (label, value) in enumerate(pairs):
         y = 5 + i * row
         w = (width - left - 60) * (value / peak)
-        body.append(f'<text x="{left - 6}" y="{y + 14}" font-size="11" text-anchor="end">{escape(label)}</text>'
+        body.append(f'<text x="{left - 6}" y="{y + 14}" font-size="11" text-anchor="end">{escape(short(label))}'
+                    f'<title>{escape(label)}</title></text>'
                     f'<rect x="{left}" y="{y + 3}" width="{max(w, 0):.1f}" height="{row - 8}" '
                     f'fill="{PALETTE[i % len(PALETTE)]}"/>'
                     f'<text x="{left + w + 4:.1f}" y="{y + 14}" font-size="11">{_fmt(value)}{escape(unit)}</text>')
     return _svg(width, height, body, title)
+
+
+def short(label: str, limit: int = 11) -> str:
+    """Long organisation names fit the axis: drop the city/district prefix, then cut with an ellipsis."""
+    for prefix in ("乌海市", "海南区"):
+        if label.startswith(prefix) and len(label) > limit:
+            label = label[len(prefix):]
+    return label if len(label) <= limit else label[:limit - 1] + "…"
 
 
 def _fmt(value: float) -> str:
