@@ -61,3 +61,6 @@ def status(resident_id: int):
     services.change_status(resident, json_body(), current_user)
     commit()
     return resident.to_dict()
+
+
+from assist.residents import io_api  # noqa: E402,F401  (spreadsheet import, on this blueprint)

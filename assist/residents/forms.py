@@ -56,5 +56,6 @@ class StatusForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("File (xlsx or csv)"))
+    file = FileField(_l("File (xlsx or csv)"), render_kw={"accept": ".xlsx,.csv,.txt"})
+    check_only = BooleanField(_l("Only check the file, import nothing"))
     submit = SubmitField(_l("Check and import"))
