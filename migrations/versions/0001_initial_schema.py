@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 12:22:29.116707
+Create Date: 2026-11-29 12:57:05.564296
 
 """
 from alembic import op
@@ -78,11 +78,13 @@ def upgrade():
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('contact', sa.String(length=60), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_unit'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_unit')),
+    sa.UniqueConstraint('name', name=op.f('uq_partner_unit_name'))
     )
     op.create_table('provider',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -91,13 +93,30 @@ def upgrade():
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('contact', sa.String(length=60), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
     sa.Column('weekly_capacity', sa.Integer(), nullable=False),
+    sa.Column('contract_start', sa.Date(), nullable=True),
+    sa.Column('contract_end', sa.Date(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_provider')),
     sa.UniqueConstraint('uscc', name=op.f('uq_provider_uscc'))
+    )
+    op.create_table('partner_unit_area',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('area_code', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['area_code'], ['area.code'], name=op.f('fk_partner_unit_area_area_code_area')),
+    sa.ForeignKeyConstraint(['unit_id'], ['partner_unit.id'], name=op.f('fk_partner_unit_area_unit_id_partner_unit'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('unit_id', 'area_code', name=op.f('pk_partner_unit_area'))
+    )
+    op.create_table('provider_area',
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('area_code', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['area_code'], ['area.code'], name=op.f('fk_provider_area_area_code_area')),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_provider_area_provider_id_provider'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('provider_id', 'area_code', name=op.f('pk_provider_area'))
     )
     op.create_table('service_item',
     sa.Column('code', sa.String(length=4), nullable=False),
@@ -118,6 +137,26 @@ def upgrade():
     )
     with op.batch_alter_table('service_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_item_category_code'), ['category_code'], unique=False)
+
+    op.create_table('service_point',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
+    sa.Column('area_code', sa.String(length=20), nullable=False),
+    sa.Column('opening_hours', sa.String(length=100), nullable=False),
+    sa.Column('contact', sa.String(length=60), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_code'], ['area.code'], name=op.f('fk_service_point_area_code_area')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_point'))
+    )
+    with op.batch_alter_table('service_point', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_point_area_code'), ['area_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_point_kind'), ['kind'], unique=False)
 
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -158,6 +197,86 @@ def upgrade():
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
 
+    op.create_table('idempotency_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_idempotency_record_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),
+    sa.UniqueConstraint('user_id', 'key', name=op.f('uq_idempotency_record_user_id_key'))
+    )
+    op.create_table('import_job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('check_only', sa.Boolean(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('imported', sa.Integer(), nullable=False),
+    sa.Column('skipped', sa.Integer(), nullable=False),
+    sa.Column('invalid', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.JSON(), nullable=False),
+    sa.Column('ignored_columns', sa.JSON(), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_import_job_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_job'))
+    )
+    with op.batch_alter_table('import_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_job_user_id'), ['user_id'], unique=False)
+
+    op.create_table('print_job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('resident_ids', sa.JSON(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=True),
+    sa.Column('path', sa.String(length=300), nullable=True),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_print_job_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_print_job'))
+    )
+    with op.batch_alter_table('print_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_print_job_user_id'), ['user_id'], unique=False)
+
+    op.create_table('print_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('object_type', sa.String(length=30), nullable=True),
+    sa.Column('object_id', sa.String(length=40), nullable=True),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('printed_by_id', sa.Integer(), nullable=True),
+    sa.Column('printed_by', sa.String(length=80), nullable=False),
+    sa.Column('printed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['printed_by_id'], ['user.id'], name=op.f('fk_print_record_printed_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_print_record')),
+    sa.UniqueConstraint('code', name=op.f('uq_print_record_code'))
+    )
+    op.create_table('provider_item',
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('item_code', sa.String(length=4), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=10, scale=2), nullable=True),
+    sa.ForeignKeyConstraint(['item_code'], ['service_item.code'], name=op.f('fk_provider_item_item_code_service_item')),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_provider_item_provider_id_provider'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('provider_id', 'item_code', name=op.f('pk_provider_item'))
+    )
     op.create_table('resident',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=50), nullable=False),
@@ -180,6 +299,8 @@ def upgrade():
     sa.Column('status_reason_kind', sa.String(length=20), nullable=True),
     sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('emergency_contact_name', sa.String(length=50), nullable=False),
+    sa.Column('home_lat', sa.Float(), nullable=True),
+    sa.Column('home_lng', sa.Float(), nullable=True),
     sa.Column('emergency_contact_phone', sa.String(length=255), nullable=True),
     sa.Column('self_care_level', sa.SmallInteger(), nullable=False),
     sa.Column('disability_grade', sa.SmallInteger(), nullable=False),
@@ -224,6 +345,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_resident_phone_tail_bidx'), ['phone_tail_bidx'], unique=False)
         batch_op.create_index(batch_op.f('ix_resident_status'), ['status'], unique=False)
 
+    op.create_table('service_point_item',
+    sa.Column('service_point_id', sa.Integer(), nullable=False),
+    sa.Column('item_code', sa.String(length=4), nullable=False),
+    sa.ForeignKeyConstraint(['item_code'], ['service_item.code'], name=op.f('fk_service_point_item_item_code_service_item')),
+    sa.ForeignKeyConstraint(['service_point_id'], ['service_point.id'], name=op.f('fk_service_point_item_service_point_id_service_point'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_point_id', 'item_code', name=op.f('pk_service_point_item'))
+    )
+    op.create_table('settlement_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('gross', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('deducted', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('net', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('print_code', sa.String(length=16), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_settlement_batch_created_by_id_user')),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_settlement_batch_provider_id_provider')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_batch'))
+    )
+    with op.batch_alter_table('settlement_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_settlement_batch_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index('ix_settlement_batch_provider_month', ['provider_id', 'month'], unique=False)
+
     op.create_table('user_area',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('area_code', sa.String(length=20), nullable=False),
@@ -245,6 +391,30 @@ def upgrade():
     with op.batch_alter_table('assessment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assessment_resident_id'), ['resident_id'], unique=False)
 
+    op.create_table('diary_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_code', sa.String(length=20), nullable=False),
+    sa.Column('visited_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=True),
+    sa.Column('household', sa.String(length=100), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
+    sa.Column('visitors', sa.String(length=200), nullable=False),
+    sa.Column('notes', sa.String(length=2000), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_code'], ['area.code'], name=op.f('fk_diary_entry_area_code_area')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_diary_entry_recorded_by_id_user')),
+    sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_diary_entry_resident_id_resident')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diary_entry'))
+    )
+    with op.batch_alter_table('diary_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diary_entry_area_code'), ['area_code'], unique=False)
+        batch_op.create_index('ix_diary_entry_area_visited', ['area_code', 'visited_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diary_entry_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diary_entry_visited_at'), ['visited_at'], unique=False)
+
     op.create_table('household_member',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
@@ -257,6 +427,60 @@ def upgrade():
     )
     with op.batch_alter_table('household_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_household_member_resident_id'), ['resident_id'], unique=False)
+
+    op.create_table('item_decision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('item_code', sa.String(length=4), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_item_decision_actor_id_user')),
+    sa.ForeignKeyConstraint(['item_code'], ['service_item.code'], name=op.f('fk_item_decision_item_code_service_item')),
+    sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_item_decision_resident_id_resident')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_item_decision'))
+    )
+    with op.batch_alter_table('item_decision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_item_decision_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index('ix_item_decision_resident_item', ['resident_id', 'item_code'], unique=False)
+
+    op.create_table('plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('item_code', sa.String(length=4), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('rrule', sa.String(length=300), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('start_time', sa.Time(), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('quantity_per_visit', sa.Numeric(precision=8, scale=2), nullable=False),
+    sa.Column('monthly_cap', sa.Integer(), nullable=False),
+    sa.Column('notes', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('end_reason', sa.String(length=500), nullable=False),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('needs_review', sa.Boolean(), nullable=False),
+    sa.Column('review_reason', sa.String(length=500), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_plan_created_by_id_user')),
+    sa.ForeignKeyConstraint(['item_code'], ['service_item.code'], name=op.f('fk_plan_item_code_service_item')),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_plan_provider_id_provider')),
+    sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_plan_resident_id_resident')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan'))
+    )
+    with op.batch_alter_table('plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_item_code'), ['item_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_needs_review'), ['needs_review'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index('ix_plan_resident_item_status', ['resident_id', 'item_code', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_status'), ['status'], unique=False)
 
     op.create_table('resident_status_change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -275,24 +499,282 @@ def upgrade():
     with op.batch_alter_table('resident_status_change', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_resident_status_change_resident_id'), ['resident_id'], unique=False)
 
+    op.create_table('problem',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('diary_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('description', sa.String(length=1000), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('area_code', sa.String(length=20), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('return_reason', sa.String(length=500), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('result', sa.String(length=2000), nullable=False),
+    sa.Column('satisfied', sa.Boolean(), nullable=True),
+    sa.Column('feedback_comment', sa.String(length=500), nullable=False),
+    sa.Column('feedback_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('feedback_by_id', sa.Integer(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('overdue_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalation_level', sa.String(length=10), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status <> 'closed' OR (satisfied = true AND feedback_at IS NOT NULL)", name=op.f('ck_problem_closed_has_answer')),
+    sa.ForeignKeyConstraint(['area_code'], ['area.code'], name=op.f('fk_problem_area_code_area')),
+    sa.ForeignKeyConstraint(['diary_id'], ['diary_entry.id'], name=op.f('fk_problem_diary_id_diary_entry')),
+    sa.ForeignKeyConstraint(['feedback_by_id'], ['user.id'], name=op.f('fk_problem_feedback_by_id_user')),
+    sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_problem_resident_id_resident')),
+    sa.ForeignKeyConstraint(['unit_id'], ['partner_unit.id'], name=op.f('fk_problem_unit_id_partner_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_problem'))
+    )
+    with op.batch_alter_table('problem', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_problem_area_code'), ['area_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_problem_diary_id'), ['diary_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_problem_due_date'), ['due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_problem_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_problem_status'), ['status'], unique=False)
+        batch_op.create_index('ix_problem_status_due', ['status', 'due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_problem_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('visit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('occurrence_date', sa.Date(), nullable=True),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('item_code', sa.String(length=4), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('service_point_id', sa.Integer(), nullable=True),
+    sa.Column('scheduled_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('scheduled_end', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('check_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('check_in_lat', sa.Float(), nullable=True),
+    sa.Column('check_in_lng', sa.Float(), nullable=True),
+    sa.Column('check_out_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('completed_entered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('quantity', sa.Numeric(precision=8, scale=2), nullable=True),
+    sa.Column('notes', sa.String(length=2000), nullable=False),
+    sa.Column('over_cap', sa.Boolean(), nullable=False),
+    sa.Column('over_cap_reason', sa.String(length=500), nullable=False),
+    sa.Column('cancel_reason', sa.String(length=500), nullable=False),
+    sa.Column('rating', sa.String(length=12), nullable=True),
+    sa.Column('rating_comment', sa.String(length=500), nullable=False),
+    sa.Column('rated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('rework_of_id', sa.Integer(), nullable=True),
+    sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('verified_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_code'], ['service_item.code'], name=op.f('fk_visit_item_code_service_item')),
+    sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_visit_plan_id_plan')),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_visit_provider_id_provider')),
+    sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_visit_resident_id_resident')),
+    sa.ForeignKeyConstraint(['rework_of_id'], ['visit.id'], name=op.f('fk_visit_rework_of_id_visit')),
+    sa.ForeignKeyConstraint(['staff_id'], ['user.id'], name=op.f('fk_visit_staff_id_user')),
+    sa.ForeignKeyConstraint(['verified_by_id'], ['user.id'], name=op.f('fk_visit_verified_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visit')),
+    sa.UniqueConstraint('plan_id', 'occurrence_date', name=op.f('uq_visit_plan_id_occurrence_date'))
+    )
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_visit_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_index('ix_visit_provider_start', ['provider_id', 'scheduled_start'], unique=False)
+        batch_op.create_index(batch_op.f('ix_visit_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_visit_staff_id'), ['staff_id'], unique=False)
+        batch_op.create_index('ix_visit_staff_start', ['staff_id', 'scheduled_start'], unique=False)
+        batch_op.create_index('ix_visit_start', ['scheduled_start'], unique=False)
+        batch_op.create_index('ix_visit_status_start', ['status', 'scheduled_start'], unique=False)
+
+    op.create_table('diary_photo',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('diary_id', sa.Integer(), nullable=False),
+    sa.Column('problem_id', sa.Integer(), nullable=True),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=20), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind = 'visit' OR problem_id IS NOT NULL", name=op.f('ck_diary_photo_resolution_has_problem')),
+    sa.ForeignKeyConstraint(['diary_id'], ['diary_entry.id'], name=op.f('fk_diary_photo_diary_id_diary_entry'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['problem_id'], ['problem.id'], name=op.f('fk_diary_photo_problem_id_problem'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], name=op.f('fk_diary_photo_uploaded_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_diary_photo'))
+    )
+    with op.batch_alter_table('diary_photo', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_diary_photo_diary_id'), ['diary_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_diary_photo_problem_id'), ['problem_id'], unique=False)
+
+    op.create_table('problem_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('problem_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('from_status', sa.String(length=12), nullable=True),
+    sa.Column('to_status', sa.String(length=12), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=2000), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_problem_event_actor_id_user')),
+    sa.ForeignKeyConstraint(['problem_id'], ['problem.id'], name=op.f('fk_problem_event_problem_id_problem'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['partner_unit.id'], name=op.f('fk_problem_event_unit_id_partner_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_problem_event'))
+    )
+    with op.batch_alter_table('problem_event', schema=None) as batch_op:
+        batch_op.create_index('ix_problem_event_kind_at', ['kind', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_problem_event_problem_id'), ['problem_id'], unique=False)
+
+    op.create_table('settlement_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('item_code', sa.String(length=4), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=8, scale=2), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=10, scale=2), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('deduction', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('deduction_reason', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['settlement_batch.id'], name=op.f('fk_settlement_line_batch_id_settlement_batch'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], name=op.f('fk_settlement_line_visit_id_visit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_line'))
+    )
+    with op.batch_alter_table('settlement_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_settlement_line_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_settlement_line_visit_id'), ['visit_id'], unique=False)
+
+    op.create_table('visit_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_visit_event_actor_id_user')),
+    sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], name=op.f('fk_visit_event_visit_id_visit'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visit_event'))
+    )
+    with op.batch_alter_table('visit_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_visit_event_visit_id'), ['visit_id'], unique=False)
+
+    op.create_table('visit_file',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=20), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], name=op.f('fk_visit_file_uploaded_by_id_user')),
+    sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], name=op.f('fk_visit_file_visit_id_visit'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visit_file'))
+    )
+    with op.batch_alter_table('visit_file', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_visit_file_visit_id'), ['visit_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('visit_file', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visit_file_visit_id'))
+
+    op.drop_table('visit_file')
+    with op.batch_alter_table('visit_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visit_event_visit_id'))
+
+    op.drop_table('visit_event')
+    with op.batch_alter_table('settlement_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_settlement_line_visit_id'))
+        batch_op.drop_index(batch_op.f('ix_settlement_line_batch_id'))
+
+    op.drop_table('settlement_line')
+    with op.batch_alter_table('problem_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_problem_event_problem_id'))
+        batch_op.drop_index('ix_problem_event_kind_at')
+
+    op.drop_table('problem_event')
+    with op.batch_alter_table('diary_photo', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diary_photo_problem_id'))
+        batch_op.drop_index(batch_op.f('ix_diary_photo_diary_id'))
+
+    op.drop_table('diary_photo')
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.drop_index('ix_visit_status_start')
+        batch_op.drop_index('ix_visit_start')
+        batch_op.drop_index('ix_visit_staff_start')
+        batch_op.drop_index(batch_op.f('ix_visit_staff_id'))
+        batch_op.drop_index(batch_op.f('ix_visit_resident_id'))
+        batch_op.drop_index('ix_visit_provider_start')
+        batch_op.drop_index(batch_op.f('ix_visit_plan_id'))
+
+    op.drop_table('visit')
+    with op.batch_alter_table('problem', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_problem_unit_id'))
+        batch_op.drop_index('ix_problem_status_due')
+        batch_op.drop_index(batch_op.f('ix_problem_status'))
+        batch_op.drop_index(batch_op.f('ix_problem_resident_id'))
+        batch_op.drop_index(batch_op.f('ix_problem_due_date'))
+        batch_op.drop_index(batch_op.f('ix_problem_diary_id'))
+        batch_op.drop_index(batch_op.f('ix_problem_area_code'))
+
+    op.drop_table('problem')
     with op.batch_alter_table('resident_status_change', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resident_status_change_resident_id'))
 
     op.drop_table('resident_status_change')
+    with op.batch_alter_table('plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_status'))
+        batch_op.drop_index('ix_plan_resident_item_status')
+        batch_op.drop_index(batch_op.f('ix_plan_resident_id'))
+        batch_op.drop_index(batch_op.f('ix_plan_provider_id'))
+        batch_op.drop_index(batch_op.f('ix_plan_needs_review'))
+        batch_op.drop_index(batch_op.f('ix_plan_item_code'))
+
+    op.drop_table('plan')
+    with op.batch_alter_table('item_decision', schema=None) as batch_op:
+        batch_op.drop_index('ix_item_decision_resident_item')
+        batch_op.drop_index(batch_op.f('ix_item_decision_resident_id'))
+
+    op.drop_table('item_decision')
     with op.batch_alter_table('household_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_household_member_resident_id'))
 
     op.drop_table('household_member')
+    with op.batch_alter_table('diary_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_diary_entry_visited_at'))
+        batch_op.drop_index(batch_op.f('ix_diary_entry_resident_id'))
+        batch_op.drop_index('ix_diary_entry_area_visited')
+        batch_op.drop_index(batch_op.f('ix_diary_entry_area_code'))
+
+    op.drop_table('diary_entry')
     with op.batch_alter_table('assessment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessment_resident_id'))
 
     op.drop_table('assessment')
     op.drop_table('user_area')
+    with op.batch_alter_table('settlement_batch', schema=None) as batch_op:
+        batch_op.drop_index('ix_settlement_batch_provider_month')
+        batch_op.drop_index(batch_op.f('ix_settlement_batch_provider_id'))
+
+    op.drop_table('settlement_batch')
+    op.drop_table('service_point_item')
     with op.batch_alter_table('resident', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resident_status'))
         batch_op.drop_index(batch_op.f('ix_resident_phone_tail_bidx'))
@@ -305,6 +787,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_resident_area_code'))
 
     op.drop_table('resident')
+    op.drop_table('provider_item')
+    op.drop_table('print_record')
+    with op.batch_alter_table('print_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_print_job_user_id'))
+
+    op.drop_table('print_job')
+    with op.batch_alter_table('import_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_job_user_id'))
+
+    op.drop_table('import_job')
+    op.drop_table('idempotency_record')
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
 
@@ -315,10 +808,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_provider_id'))
 
     op.drop_table('user')
+    with op.batch_alter_table('service_point', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_point_kind'))
+        batch_op.drop_index(batch_op.f('ix_service_point_area_code'))
+
+    op.drop_table('service_point')
     with op.batch_alter_table('service_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_item_category_code'))
 
     op.drop_table('service_item')
+    op.drop_table('provider_area')
+    op.drop_table('partner_unit_area')
     op.drop_table('provider')
     op.drop_table('partner_unit')
     with op.batch_alter_table('login_attempt', schema=None) as batch_op:
