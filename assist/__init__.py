@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from assist.catalog.views import bp as catalog_views
     from assist.plans.views import bp as plans_views
     from assist.providers.views import bp as providers_views
+    from assist.visits.views import bp as visits_views
     from assist.diary.api import bp as diary_api
     from assist.diary.views import bp as diary_views
     from assist.servicepoints.api import bp as servicepoints_api
@@ -62,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
         csrf.exempt(bp)  # bearer tokens only, as below
         app.register_blueprint(bp)
     for bp in (main_views, auth_views, residents_views, audit_views, catalog_views, providers_views, plans_views,
-               reporting_views):
+               reporting_views, visits_views):
         app.register_blueprint(bp)
     for bp in (auth_api, areas_api, catalog_api, residents_api, audit_api, providers_api, plans_api, visits_api,
                reporting_api, openapi_bp):

@@ -35,7 +35,8 @@ class StoredImage:
 
 
 def _invalid(field: str, message) -> ValidationError:
-    return ValidationError(fields={field: [_("%(field)s: %(message)s", field=field, message=message)]})
+    from assist.core.validation import field_error
+    return field_error(field, message)
 
 
 def store_image(data: bytes, folder: str, field: str = "file") -> StoredImage:

@@ -25,6 +25,11 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MISSING = object()
 
 
+def field_error(key: str, message, label=None) -> ValidationError:
+    """The one way to refuse a single field: a translated message that names it (label or key)."""
+    return ValidationError(fields={key: [_("%(field)s: %(message)s", field=str(label or key), message=str(message))]})
+
+
 class Invalid(Exception):
     """Raised by a parser with a translated message (without the field name)."""
 

@@ -16,7 +16,7 @@ from assist.core.errors import Conflict, NotFound, ValidationError
 from assist.core.pagination import Page, keyset
 from assist.core.scoping import area_clause, get_or_404, scope_rule, scoped
 from assist.core.timeutil import local_today
-from assist.core.validation import Invalid, Validator
+from assist.core.validation import Invalid, Validator, field_error
 from assist.extensions import db
 from assist.plans import eligibility, recurrence
 from assist.plans.models import DECISION_KINDS, ItemDecision, Plan
@@ -44,7 +44,7 @@ def _plan_scope(user):
 
 
 def _field_error(key: str, message) -> ValidationError:
-    return ValidationError(fields={key: [_("%(field)s: %(message)s", field=str(LABELS[key]), message=str(message))]})
+    return field_error(key, message, LABELS[key])
 
 
 def _parse_time(raw) -> dt.time:

@@ -17,7 +17,7 @@ from assist.core.pagination import parse_limit
 from assist.core.permissions import roles
 from assist.core.scoping import get_or_404
 from assist.core.timeutil import local_today
-from assist.core.validation import Invalid
+from assist.core.validation import Invalid, field_error
 from assist.extensions import db
 from assist.plans import defaults, eligibility, recurrence, services
 from assist.plans.forms import DecisionForm, EndPlanForm, PlanForm
@@ -126,8 +126,7 @@ def new():
         try:
             rrule_error = data.pop("_rrule_error", None)
             if rrule_error:
-                raise ValidationError(fields={"rrule": [_("%(field)s: %(message)s", field=_("Recurrence"),
-                                                          message=rrule_error)]})
+                raise field_error("rrule", rrule_error, _("Recurrence"))
             plan, warnings = services.create(data, current_user)
             commit()
         except ValidationError as exc:

@@ -279,9 +279,7 @@ def _settlement_mismatch(user, frm, to):
 
 
 def _diary_unconfirmed(user, frm, to):
-    try:
-        from assist.diary.services import closed_without_answer
-    except ImportError:
-        return []
-    return [Anomaly("diary_unconfirmed", None, detail, resident_id=rid, day=day, object_type="problem", object_id=pid)
-            for pid, rid, day, detail in closed_without_answer(user, frm, to)]
+    from assist.diary.services import closed_without_answer
+    start, end = _bounds(frm, to)
+    return [Anomaly("diary_unconfirmed", None, row["detail"], object_type="problem", object_id=row["problem_id"])
+            for row in closed_without_answer(start, end, user)]

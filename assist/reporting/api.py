@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from assist.core.api import blueprint, json_body
 from assist.core.db import commit
-from assist.core.errors import NotFound, ValidationError
+from assist.core.errors import NotFound
+from assist.core.validation import field_error
 from assist.core.permissions import public, roles
 from assist.core.scoping import get_or_404
 from assist.providers.models import Provider
@@ -79,8 +80,7 @@ def anomalies():
     kinds = tuple(k for k in (request.args.get("kind") or "").split(",") if k) or anomaly_checks.KINDS
     unknown = set(kinds) - set(anomaly_checks.KINDS)
     if unknown:
-        raise ValidationError(fields={"kind": [_("%(field)s: %(message)s", field="kind", message=_(
-            "must be one of: %(choices)s", choices=", ".join(anomaly_checks.KINDS)))]})
+        raise field_error("kind", _("must be one of: %(choices)s", choices=", ".join(anomaly_checks.KINDS)))
     found = anomaly_checks.detect(current_user, frm, to, kinds)
     return {"from": frm.isoformat(), "to": to.isoformat(), "items": [a.to_dict() for a in found]}
 
@@ -136,8 +136,7 @@ def _provider(raw) -> Provider:
     try:
         provider = get_or_404(Provider, int(raw), current_user)
     except (TypeError, ValueError):
-        raise ValidationError(fields={"provider_id": [_("%(field)s: %(message)s", field="provider_id",
-                                                        message=_("must be a whole number"))]})
+        raise field_error("provider_id", _("must be a whole number"))
     return provider
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from assist.areas.models import Area
 from assist.core.errors import NotFound, ValidationError
+from assist.core.validation import field_error
 from assist.core.timeutil import local_today
 from assist.extensions import db
 from assist.reporting import anomalies as anomaly_checks
@@ -19,7 +20,7 @@ MAX_PERIOD_DAYS = 3 * 366
 
 
 def _field(key: str, message) -> ValidationError:
-    return ValidationError(fields={key: [_("%(field)s: %(message)s", field=key, message=message)]})
+    return field_error(key, message)
 
 
 def _date(args, key: str) -> dt.date | None:
