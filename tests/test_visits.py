@@ -10,9 +10,8 @@ import pytest
 from PIL import Image
 
 from assist.core.timeutil import LOCAL_TZ
-from tests.conftest import LASENGZHONG, XIZHUOZISHAN_C, id_number
+from tests.conftest import XIZHUOZISHAN_C
 
-USCC = "91110108551385082Q"
 TODAY = dt.date.today()
 
 
@@ -32,24 +31,9 @@ def jpeg_with_exif() -> bytes:
 
 
 @pytest.fixture
-def setup(api, make_resident, make_user):
-    """A resident with an A1 plan (Mon/Thu 09:00, 45 min) of a provider with two workers."""
-    from assist.extensions import db
-    from assist.providers.models import Provider
-    admin = api("admin")
-    provider = admin.post("/api/v1/providers", json={"name": "颐康居家养老服务中心", "uscc": USCC,
-                                                     "item_codes": ["A1", "B1", "E1"], "area_codes": [LASENGZHONG],
-                                                     "weekly_capacity": 50}).get_json()
-    resident = make_resident(id_number=id_number(dt.date(1940, 1, 9)), conditions={"self_care_level": 2})
-    caseworker = api("caseworker")
-    plan = caseworker.post("/api/v1/plans", json={
-        "resident_id": resident.id, "item_code": "A1", "provider_id": provider["id"],
-        "rrule": "FREQ=WEEKLY;BYDAY=MO,TH", "start_date": TODAY.isoformat(), "start_time": "09:00",
-        "duration_minutes": 45, "quantity_per_visit": 1, "monthly_cap": 10}).get_json()
-    prov = db.session.get(Provider, provider["id"])
-    w1, w2 = make_user("provider", provider=prov), make_user("provider", provider=prov)
-    return {"admin": admin, "cw": caseworker, "provider": provider, "resident": resident, "plan": plan,
-            "w1": api(w1), "w2": api(w2), "w1_user": w1, "w2_user": w2}
+def setup(visit_setup):
+    """A resident with an A1 plan (Mon/Thu 09:00, 45 min) of a provider with two workers (conftest)."""
+    return visit_setup
 
 
 def same_month_pair(items):

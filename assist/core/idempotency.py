@@ -5,6 +5,9 @@ with a different body answers 422. The key is claimed (inserted) before the work
 same transaction as the work, so a twin request sent in parallel waits on the unique index and then
 replays the stored answer instead of doing the work twice. A failed request stores nothing: retrying
 it with the same key tries again.
+
+HTML forms use the same mechanism (:func:`run_once`): a one-time token rendered into the form is the
+key, so a double-tapped or retried submission replays instead of recording a second time.
 """
 from __future__ import annotations
 
@@ -72,35 +75,51 @@ def _replay(record: IdempotencyRecord, request_hash: str):
     return record.response, record.status_code
 
 
+def run_once(key: str | None, work, *, fingerprint: str | None = None):
+    """Do ``work()`` at most once per (current user, ``key``) and commit; the request edge calls this.
+
+    ``work`` returns ``(json_dict, status)`` and does not commit. The answer is ``(body, status,
+    replayed)``: ``replayed`` is true when an earlier request with this key already did the work and
+    its stored answer is returned instead. Without a key the work simply runs and commits.
+
+    ``fingerprint`` says what counts as "the same request": by default the method, path and body (the
+    API's rule: the same key with a different body is refused); an HTML form passes a fingerprint of
+    its own (e.g. the path), so a resubmitted form with the same one-time token is always a replay.
+    """
+    if not key:
+        body, status = work()
+        commit()
+        return body, status, False
+    if len(key) > 100:
+        raise ValidationError(fields={HEADER: [_("%(field)s: %(message)s", field=HEADER,
+                                                 message=_("must be at most %(n)d characters", n=100))]})
+    request_hash = (_request_hash() if fingerprint is None
+                    else hashlib.sha256(fingerprint.encode()).hexdigest())
+    existing = _lookup(key)
+    if existing is not None:
+        return (*_replay(existing, request_hash), True)
+    record = IdempotencyRecord(user_id=current_user.id, key=key, request_hash=request_hash)
+    db.session.add(record)
+    try:
+        db.session.flush()  # claim the key: a parallel twin waits here until this transaction ends
+    except (IntegrityError, OperationalError):
+        return (*_replay_after_race(key, request_hash), True)
+    body, status = work()
+    record.status_code, record.response = status, body
+    try:
+        commit()
+    except (IntegrityError, OperationalError):
+        return (*_replay_after_race(key, request_hash), True)
+    return body, status, False
+
+
 def idempotent(view):
     """Wrap an API view that returns ``(json_dict, status)`` and does not commit: this commits."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         key = (request.headers.get(HEADER) or "").strip()
-        if not key:
-            body, status = view(*args, **kwargs)
-            commit()
-            return body, status
-        if len(key) > 100:
-            raise ValidationError(fields={HEADER: [_("%(field)s: %(message)s", field=HEADER,
-                                                     message=_("must be at most %(n)d characters", n=100))]})
-        request_hash = _request_hash()
-        existing = _lookup(key)
-        if existing is not None:
-            return _replay(existing, request_hash)
-        record = IdempotencyRecord(user_id=current_user.id, key=key, request_hash=request_hash)
-        db.session.add(record)
-        try:
-            db.session.flush()  # claim the key: a parallel twin waits here until this transaction ends
-        except (IntegrityError, OperationalError):
-            return _replay_after_race(key, request_hash)
-        body, status = view(*args, **kwargs)
-        record.status_code, record.response = status, body
-        try:
-            commit()
-        except (IntegrityError, OperationalError):
-            return _replay_after_race(key, request_hash)
+        body, status, _replayed = run_once(key, lambda: view(*args, **kwargs))
         return body, status
 
     return wrapper

@@ -395,13 +395,14 @@ def complete(visit: Visit, data: dict, actor) -> Visit:
     return visit
 
 
-def add_photo(visit: Visit, data: bytes, actor) -> VisitFile:
+def add_photo(visit: Visit, data: bytes, actor, *, field: str = "file") -> VisitFile:
+    """Store a photo (JPEG/PNG by content); ``field`` names the input in error messages."""
     _check_worker(visit, actor)
     if visit.status not in ("checked_in", "completed"):
         raise _illegal(visit, _("given photos"))
     if len(visit.files) >= current_app.config.get("VISIT_MAX_PHOTOS", 12):
         raise Conflict(_("This visit already has the most photos allowed."), code="too_many_files")
-    stored = uploads.store_image(data, f"visits/{visit.id}")
+    stored = uploads.store_image(data, f"visits/{visit.id}", field=field)
     same = next((f for f in visit.files if f.sha256 == stored.sha256 and f.kind == "photo"), None)
     if same is not None:
         return same  # the same picture twice (a retry without a key): one record
