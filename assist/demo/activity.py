@@ -83,14 +83,43 @@ def _signature_file() -> tuple[str, str]:
     return rel, hashlib.sha256(out.getvalue()).hexdigest()
 
 
+FIELD_WORKERS = 4  # staff per provider organisation in the demo (its coordinator included)
+
+
+def _field_workers(ctx) -> dict[int, list]:
+    """Each provider's staff: its demo login plus field workers (same password), named like people."""
+    from assist.demo.generate import _create_user, _name, _surname
+    rng = ctx.rng("field-workers")
+    staff: dict[int, list] = {}
+    for user in list(ctx.users.values()):
+        if user.role == "provider":
+            staff.setdefault(user.provider_id, []).append(user)
+    for provider_id, users in staff.items():
+        lead = users[0].username
+        for n in range(len(users) + 1, FIELD_WORKERS + 1):
+            gender = rng.choice(("male", "female", "female"))
+            users.append(_create_user(ctx, f"{lead}.{n}", "provider", _name(rng, gender, rng.randint(1968, 1998),
+                                                                            _surname(rng)), ctx.admin,
+                                      provider_id=provider_id))
+    db.session.commit()
+    return staff
+
+
+def _free_worker(workers, busy: dict, start, end):
+    """A worker with nothing overlapping [start, end), or None (the demo leaves no double bookings)."""
+    for worker in workers:
+        if all(end <= s or start >= e for s, e in busy.setdefault(worker.id, [])):
+            busy[worker.id].append((start, end))
+            return worker
+    return None
+
+
 def visits(ctx) -> None:
     """The past: each plan's occurrences up to yesterday as visits, nearly all completed."""
     rng = ctx.rng("visits")
     sig_path, sig_hash = _signature_file()
-    staff = {}
-    for user in ctx.users.values():
-        if user.role == "provider":
-            staff.setdefault(user.provider_id, []).append(user)
+    staff = _field_workers(ctx)
+    busy: dict[int, list] = {}
     yesterday = ctx.today - dt.timedelta(days=1)
     made = anomalies = 0
     for plan in db.session.scalars(sa.select(Plan).order_by(Plan.id)):
@@ -99,11 +128,18 @@ def visits(ctx) -> None:
         for occ in recurrence.occurrences(rule, plan.start_date, plan.end_date, plan.start_date, yesterday):
             start = dt.datetime.combine(occ.date(), plan.start_time, tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
             end = start + dt.timedelta(minutes=plan.duration_minutes)
+            # Reserve the worker for the longest the visit can run (late start, overrun, travel).
+            reserve = (start - dt.timedelta(minutes=10),
+                       end + dt.timedelta(minutes=plan.duration_minutes * 0.2 + 35))
+            worker = _free_worker(rng.sample(workers, len(workers)), busy, *reserve) if workers else None
             v = Visit(plan_id=plan.id, occurrence_date=occ.date(), resident_id=plan.resident_id,
                       item_code=plan.item_code, provider_id=plan.provider_id, scheduled_start=start,
-                      scheduled_end=end, staff_id=workers[0].id if workers else None)
+                      scheduled_end=end, staff_id=worker.id if worker else None)
             roll = rng.random()
-            if roll < 0.03:
+            if worker is None:
+                v.status, v.cancel_reason = "cancelled", "服务人员排班冲突，改派其他时段"
+                v.events.append(VisitEvent(kind="cancel", reason=v.cancel_reason))
+            elif roll < 0.03:
                 v.status = "missed"
                 v.events.append(VisitEvent(kind="missed", reason="未签到"))
             elif roll < 0.05:
