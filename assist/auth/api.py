@@ -68,6 +68,7 @@ def list_users():
 @bp.get("/users/<int:user_id>")
 @roles("admin")
 def get_user(user_id: int):
+    """One user (admin)."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()

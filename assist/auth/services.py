@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from assist.areas.models import Area
 from assist.auth.models import ApiToken, LoginAttempt, User
 from assist.core import audit
-from assist.core.db import check_version, touch, utcnow
+from assist.core.db import check_version, flush, touch, utcnow
 from assist.core.errors import Conflict, Throttled, Unauthorized, ValidationError
 from assist.core.permissions import ROLES
 from assist.core.validation import Invalid, Validator
@@ -44,6 +44,12 @@ def password_problem(password: str, username: str = "") -> str | None:
     return None
 
 
+def _parse_password(raw) -> str:
+    if not isinstance(raw, str):
+        raise Invalid(_("must be text"))
+    return raw
+
+
 def _parse_username(raw) -> str:
     value = str(raw).strip().lower()
     if not 3 <= len(value) <= 40 or not set(value) <= USERNAME_CHARS:
@@ -53,9 +59,25 @@ def _parse_username(raw) -> str:
 
 # --- login and throttling -------------------------------------------------------------------------
 
-def _failures_since(column, value, since) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt).where(
-        column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False))) or 0
+def _throttle_wait(column, value, since, limit: int, window: int, *, reset_on_success: bool) -> int:
+    """Seconds until a login for ``value`` is allowed again (0: allowed now).
+
+    Failures count within the window; for a username only those since its last successful login (a
+    user who finally types the right password starts afresh; an address does not, or one valid
+    account would let it spray guesses at all the others). With ``limit`` failures in the window,
+    the wait ends when the oldest of the last ``limit`` leaves the window.
+    """
+    last_ok = None
+    if reset_on_success:
+        last_ok = db.session.scalar(sa.select(sa.func.max(LoginAttempt.at)).where(
+            column == value, LoginAttempt.success.is_(True), LoginAttempt.at >= since))
+    stmt = sa.select(LoginAttempt.at).where(column == value, LoginAttempt.success.is_(False),
+                                            LoginAttempt.at >= (last_ok or since))
+    recent = list(db.session.scalars(stmt.order_by(LoginAttempt.at.desc()).limit(limit)))
+    if len(recent) < limit:
+        return 0
+    oldest = min(recent)
+    return max(1, int((oldest + dt.timedelta(seconds=window) - utcnow()).total_seconds()) + 1)
 
 
 def authenticate(username: str, password: str, ip: str | None) -> User:
@@ -67,9 +89,14 @@ def authenticate(username: str, password: str, ip: str | None) -> User:
     username = (username or "").strip().lower()[:80]
     window = cfg["LOGIN_FAILURE_WINDOW"]
     since = utcnow() - dt.timedelta(seconds=window)
-    if _failures_since(LoginAttempt.username, username, since) >= cfg["LOGIN_MAX_FAILURES"] or \
-            (ip and _failures_since(LoginAttempt.ip, ip, since) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]):
-        raise Throttled(_("Too many failed logins. Try again in %(n)d minutes.", n=window // 60), retry_after=window)
+    wait = _throttle_wait(LoginAttempt.username, username, since, cfg["LOGIN_MAX_FAILURES"], window,
+                          reset_on_success=True)
+    if ip:
+        wait = max(wait, _throttle_wait(LoginAttempt.ip, ip, since, cfg["LOGIN_MAX_FAILURES_PER_IP"], window,
+                                        reset_on_success=False))
+    if wait:
+        raise Throttled(_("Too many failed logins. Try again in %(n)d minutes.", n=max(1, -(-wait // 60))),
+                        retry_after=wait)
     user = db.session.scalars(sa.select(User).where(User.username == username)).first()
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     ok = ok and user is not None and user.active
@@ -122,14 +149,14 @@ def _validate(data: dict, *, partial: bool, existing: User | None = None) -> dic
     if existing is None:
         v.field("username", L["username"], _parse_username, required=True)
     v.text("display_name", L["display_name"], max_length=60)
-    role = v.choice("role", L["role"], ROLES, required=not partial)
-    pw = v.field("password", L["password"], lambda raw: str(raw), required=existing is None)
+    role = v.choice("role", L["role"], ROLES, required=True)
+    pw = v.field("password", L["password"], _parse_password, required=True)
     if pw is not None:
-        problem = password_problem(pw, data.get("username") or (existing.username if existing else ""))
+        problem = password_problem(pw, v.clean.get("username") or (existing.username if existing else ""))
         if problem:
             v.error("password", L["password"], problem)
     v.choice("locale", L["locale"], ("zh_Hans_CN", "en"))
-    v.boolean("active", L["active"])
+    v.boolean("active", L["active"], required=partial)  # an update may switch it, never null it
     codes = v.field("area_codes", L["area_codes"], _parse_codes, default=[])
     if codes:
         found = set(db.session.scalars(sa.select(Area.code).where(Area.code.in_(codes))))
@@ -142,21 +169,19 @@ def _validate(data: dict, *, partial: bool, existing: User | None = None) -> dic
         v.error("provider_id", L["provider_id"], _("no such provider"))
     if unit_id and db.session.get(PartnerUnit, unit_id) is None:
         v.error("unit_id", L["unit_id"], _("no such partner unit"))
-    v.raise_if_errors()
     clean = v.clean
     role = role or (existing.role if existing else None)
     provider_id = clean.get("provider_id", existing.provider_id if existing else None)
     unit_id = clean.get("unit_id", existing.unit_id if existing else None)
     area_codes = clean.get("area_codes", [a.code for a in existing.areas] if existing else [])
-    errors = {}
-    if role == "caseworker" and not area_codes:
-        errors["area_codes"] = [_("%(field)s: %(message)s", field=L["area_codes"], message=_("a caseworker needs at least one area"))]
-    if role == "provider" and not provider_id:
-        errors["provider_id"] = [_("%(field)s: %(message)s", field=L["provider_id"], message=_("a provider user belongs to a provider"))]
-    if role == "unit" and not unit_id:
-        errors["unit_id"] = [_("%(field)s: %(message)s", field=L["unit_id"], message=_("a partner-unit user belongs to a unit"))]
-    if errors:
-        raise ValidationError(fields=errors)
+    # Checked with the fields above, so that one answer names every problem at once.
+    if role == "caseworker" and not area_codes and "area_codes" not in v.errors:
+        v.error("area_codes", L["area_codes"], _("a caseworker needs at least one area"))
+    if role == "provider" and not provider_id and "provider_id" not in v.errors:
+        v.error("provider_id", L["provider_id"], _("a provider user belongs to a provider"))
+    if role == "unit" and not unit_id and "unit_id" not in v.errors:
+        v.error("unit_id", L["unit_id"], _("a partner-unit user belongs to a unit"))
+    v.raise_if_errors()
     return clean
 
 
@@ -202,9 +227,9 @@ def update_user(user: User, data: dict, actor: User) -> User:
         db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                            .values(revoked_at=utcnow()))
     if changes:
-        touch(user)
-    db.session.flush()
-    audit.record("update", "user", user.id, changes, actor=actor)
+        touch(user)  # area changes alone must move the version on too
+        flush()
+        audit.record("update", "user", user.id, changes, actor=actor)
     return user
 
 

@@ -27,7 +27,10 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """A same-site path to go back to, else the start page. Browsers read ``/\\evil.example`` and
+    ``/<tab>/evil.example`` as ``//evil.example``: backslashes and control characters are refused."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target) and not urlsplit(target).netloc):
         return target
     return url_for("main.index")
 
@@ -46,18 +49,29 @@ def login():
             form.form_errors.append(str(exc.message))
             status = exc.status
         else:
-            session.clear()  # a fresh session on login: no fixation
+            _fresh_session()  # no fixation
             login_user(user)
             commit()
             return redirect(_safe_next(request.args.get("next")))
+    elif form.is_submitted():
+        status = 422
     return render_template("auth/login.html", form=form), status
+
+
+def _fresh_session(locale: str | None = None) -> None:
+    """Clear the session, keeping the language the visitor chose (the login page's switch)."""
+    locale = locale or session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
 
 
 @bp.post("/logout")
 @roles(*ALL)
 def logout():
+    locale = normalise(current_user.locale)
     logout_user()
-    session.clear()
+    _fresh_session(locale)  # the login page that follows stays in the user's language
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -106,6 +120,7 @@ def users():
 def user_new():
     form = UserForm()
     _fill_choices(form)
+    status = None
     if form.validate_on_submit():
         data = _form_data(form) | {"username": form.username.data}
         try:
@@ -115,10 +130,18 @@ def user_new():
             apply_errors(form, exc)
         except AppError as exc:
             form.form_errors.append(str(exc.message))
+            status = exc.status
         else:
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=None)
+    return _form_page(form, None, status)
+
+
+def _form_page(form: UserForm, user: User | None, status: int | None):
+    """The user form again; a submission that failed answers 4xx (422 for invalid fields)."""
+    if status is None:
+        status = 422 if form.is_submitted() and form.errors else 200
+    return render_template("auth/user_form.html", form=form, user=user), status
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -131,6 +154,7 @@ def user_edit(user_id: int):
         form.area_codes.data = [a.code for a in user.areas]
         form.provider_id.data = str(user.provider_id or "")
         form.unit_id.data = str(user.unit_id or "")
+    status = None
     if form.validate_on_submit():
         try:
             services.update_user(user, _form_data(form) | {"version": request.form.get("version")}, current_user)
@@ -138,8 +162,11 @@ def user_edit(user_id: int):
         except ValidationError as exc:
             apply_errors(form, exc)
         except AppError as exc:
+            db.session.rollback()
+            user = db.session.get(User, user_id) or abort(404)
             form.form_errors.append(str(exc.message))
+            status = exc.status
         else:
             flash(_("User %(name)s saved.", name=user.username), "success")
             return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=user)
+    return _form_page(form, user, status)

@@ -24,12 +24,16 @@ def _refuse_constant(name):
 def json_body() -> dict:
     """The request's JSON object; 400 for malformed JSON or a body that is not an object, 413 when
     larger than ``MAX_JSON_LENGTH`` (also for chunked bodies, which carry no Content-Length)."""
+    mimetype = request.mimetype
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        # Checked before reading: a form body may already have been parsed (and the stream consumed).
+        raise BadRequest(_("Send the body as application/json."))
     raw = request.get_data(cache=True)
     if not raw:
         return {}
     if len(raw) > current_app.config["MAX_JSON_LENGTH"]:
         raise TooLarge()
-    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+    if not mimetype:
         raise BadRequest(_("Send the body as application/json."))
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # lazy; named so that pybabel's default keywords extract it
 from flask_login import current_user
 
 from assist.core.errors import Forbidden, Unauthorized
@@ -17,7 +18,7 @@ ROLE_TITLES = {
     "caseworker": _l("Caseworker"),
     "provider": _l("Service provider"),
     "auditor": _l("Auditor"),
-    "unit": _l("Partner unit"),
+    "unit": pgettext("role", "Partner unit"),  # the person, not the unit
 }
 STAFF = ("admin", "caseworker", "auditor")
 ALL = ROLES

@@ -1,7 +1,11 @@
 """Pinyin keys for searching Chinese names by initials (王守义 ← wsy) or full pinyin."""
 from __future__ import annotations
 
+import re
+
 from pypinyin import Style, lazy_pinyin
+
+_WORD_SPLIT = re.compile(r"[^0-9a-z]+")
 
 # Surnames whose reading differs from the character's most common one.
 SURNAME_READINGS = {
@@ -16,7 +20,8 @@ def keys(name: str) -> tuple[str, str]:
     name = (name or "").strip()
     if not name:
         return "", ""
-    syllables = lazy_pinyin(name, style=Style.NORMAL, errors=lambda s: list(s.lower()))
+    # Non-Chinese parts count word by word (Li Wei ← lw), not letter by letter.
+    syllables = lazy_pinyin(name, style=Style.NORMAL, errors=lambda s: [w for w in _WORD_SPLIT.split(s.lower()) if w])
     surname = SURNAME_READINGS.get(name[0])
     if surname:
         syllables[0] = surname

@@ -84,11 +84,15 @@ def init_app(app) -> None:
         from assist.auth.services import user_for_token
         return user_for_token(header[7:].strip())
 
-    @app.before_request
     def forget_previous_user():
         # The user is cached on ``g``, which lives as long as the app context: when a caller keeps one
-        # context across requests (tests, scripts), the next request must not inherit the last user.
+        # context across requests (tests, scripts), the next request must not inherit the last user —
+        # nor the last request's language, which Flask-Babel caches there too.
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
+
+    # First of all hooks: CSRFProtect's check (registered earlier) may already translate an error.
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_previous_user)
 
     @app.before_request
     def check_body_and_route():

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # lazy; named so that pybabel's default keywords extract it
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
@@ -7,7 +8,7 @@ from wtforms.validators import Optional
 
 class ProviderForm(FlaskForm):
     version = HiddenField()
-    name = StringField(_l("Name"), render_kw={"maxlength": 100})
+    name = StringField(pgettext("organisation", "Name"), render_kw={"maxlength": 100})
     uscc = StringField(_l("Unified social credit code"), render_kw={"maxlength": 20})
     kind = SelectField(_l("Type"), choices=[])
     contact = StringField(_l("Contact person"))

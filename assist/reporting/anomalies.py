@@ -94,6 +94,7 @@ def _inactive(visits, user, frm, to):
     for c in db.session.scalars(sa.select(StatusChange).where(StatusChange.resident_id.in_(ids))):
         changes[c.resident_id].append(c)
     from assist.matching import status_on
+    from assist.residents.conditions import STATUS_TITLES
     out = []
     for v in visits:
         day = _local_day(v.check_in_at or v.scheduled_start)
@@ -101,7 +102,7 @@ def _inactive(visits, user, frm, to):
         if status != "active":
             out.append(_visit_anomaly("inactive_resident", v, _(
                 "Served on %(day)s while the resident was %(status)s on the register.", day=day.isoformat(),
-                status=_(status))))
+                status=str(STATUS_TITLES.get(status, status)))))
     return out
 
 

@@ -15,9 +15,9 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from assist.core.timeutil import local_today
-from assist.core.validation import Invalid
+from assist.core.validation import Invalid, ascii_fold
 
-FORMAT = re.compile(r"^\d{17}[\dX]$")
+FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: \d would also take ٣ or full-width digits
 MAX_AGE_YEARS = 120
 
 
@@ -31,7 +31,8 @@ class IdNumber:
 def parse(raw) -> IdNumber:
     if not isinstance(raw, str):
         raise Invalid(_("must be text"))
-    number = re.sub(r"[\s-]", "", raw).upper()
+    # Full-width characters from a Chinese input method (１５０３…Ｘ) are the same number.
+    number = re.sub(r"[\s-]", "", ascii_fold(raw)).upper()
     if len(number) != 18:
         raise Invalid(_("must be 18 characters (it has %(n)d)", n=len(number)))
     if not FORMAT.match(number):

@@ -11,16 +11,16 @@ from flask_babel import lazy_gettext as _l
 
 from assist.areas.models import Area
 from assist.core import audit, crypto
-from assist.core.db import check_version, touch, utcnow
+from assist.core.db import check_version, flush, touch, utcnow
 from assist.core.errors import Conflict, ValidationError
 from assist.core.pagination import Page, keyset
 from assist.core.scoping import area_clause, scope_rule, scoped
 from assist.core.timeutil import local_today
-from assist.core.validation import Invalid, Validator, parse_mobile
+from assist.core.validation import Invalid, Validator, ascii_fold, parse_mobile
 from assist.extensions import db
 from assist.residents import idnumber
 from assist.residents.conditions import (ASSISTANCE_TYPES, BOOL_KEYS, BY_KEY, CHILD_STATUSES, CONDITION_KEYS,
-                                         STATUS_REASON_KINDS, STATUSES, defaults)
+                                         STATUS_REASON_KINDS, STATUS_TITLES, STATUSES, defaults)
 from assist.residents.models import Assessment, HouseholdMember, Resident, StatusChange
 
 LABELS = {
@@ -30,6 +30,7 @@ LABELS = {
     "assessed_on": _l("Assessment date"), "conditions": _l("Conditions"), "household": _l("Household members"),
     "status": _l("Status"), "reason": _l("Reason"), "reason_kind": _l("Reason kind"),
     "effective_on": _l("Effective date"), "relation": _l("Relation"),
+    "condition": _l("Condition"), "min_age": _l("Age from"), "max_age": _l("Age to"),
 }
 MAX_HOUSEHOLD = 20
 
@@ -71,17 +72,18 @@ def _parse_conditions(raw, base: dict) -> tuple[dict, dict]:
             continue
         try:
             if cond.kind == "level":
-                if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit() \
-                        or not 0 <= int(value) <= 4:
+                if isinstance(value, bool) or not isinstance(value, (int, str)) \
+                        or not re.fullmatch(r"[0-4]", str(value).strip()):
                     raise Invalid(_("must be a whole number from 0 to 4"))
-                out[key] = int(value)
+                out[key] = int(str(value).strip())
             elif cond.kind == "child":
                 value = value or "none"
-                if value not in CHILD_STATUSES:
+                if not isinstance(value, str) or value not in CHILD_STATUSES:
                     raise Invalid(_("must be one of: %(choices)s", choices=", ".join(CHILD_STATUSES)))
                 out[key] = value
             else:
-                if not isinstance(value, bool) and value not in (0, 1, "0", "1", "true", "false", None):
+                if not isinstance(value, (bool, int, str, type(None))) \
+                        or value not in (True, False, 0, 1, "0", "1", "true", "false", None):
                     raise Invalid(_("must be true or false"))
                 out[key] = value in (True, 1, "1", "true")
         except Invalid as exc:
@@ -113,14 +115,15 @@ def _parse_household(raw) -> list[dict]:
 def validate(data: dict, *, partial: bool = False, existing: Resident | None = None) -> dict:
     """Check resident input (API body or form data); raises ValidationError naming every bad field."""
     v = Validator(data, partial=partial)
-    v.field("id_number", LABELS["id_number"], idnumber.parse, required=not partial)
-    v.text("name", LABELS["name"], required=not partial, max_length=50)
+    # required=True also in a PATCH: an absent key is left alone, but null or "" may not empty it.
+    v.field("id_number", LABELS["id_number"], idnumber.parse, required=True)
+    v.text("name", LABELS["name"], required=True, max_length=50)
     if v.clean.get("name") is not None and not re.search(r"\w", v.clean["name"]):
         v.error("name", LABELS["name"], _("must contain letters"))
     v.field("phone", LABELS["phone"], parse_mobile)
     v.text("address", LABELS["address"], max_length=200)
-    v.field("area_code", LABELS["area_code"], _parse_area, required=not partial)
-    v.choice("assistance_type", LABELS["assistance_type"], ASSISTANCE_TYPES, required=not partial)
+    v.field("area_code", LABELS["area_code"], _parse_area, required=True)
+    v.choice("assistance_type", LABELS["assistance_type"], ASSISTANCE_TYPES, required=True)
     v.date("assistance_since", LABELS["assistance_since"], not_future=True)
     v.text("emergency_contact_name", LABELS["emergency_contact_name"], max_length=50)
     v.field("emergency_contact_phone", LABELS["emergency_contact_phone"], parse_mobile)
@@ -159,9 +162,15 @@ def find_by_id_number(number: str) -> Resident | None:
         Resident.id_number_bidx == crypto.blind_index(number, "ric"))).first()
 
 
-def _duplicate(existing: Resident) -> Conflict:
-    return Conflict(_("This ID number is already registered (%(name)s).", name=existing.name),
-                    code="duplicate", existing_id=existing.id)
+def _duplicate(existing: Resident, actor) -> Conflict:
+    """409 with ``existing_id`` (API.md); the existing record's name only when the caller may see it."""
+    visible = actor is not None and db.session.scalar(
+        scoped(sa.select(Resident.id).where(Resident.id == existing.id), Resident, actor)) is not None
+    if visible:
+        message = _("This ID number is already registered (%(name)s).", name=existing.name)
+    else:
+        message = _("This ID number is already registered.")
+    return Conflict(message, code="duplicate", existing_id=existing.id)
 
 
 def _apply(resident: Resident, clean: dict, actor) -> None:
@@ -181,15 +190,20 @@ def _apply(resident: Resident, clean: dict, actor) -> None:
     for key in ("area_code", "assistance_type", "assistance_since"):
         if key in clean:
             setattr(resident, key, clean[key])
-    if "household" in clean:
+    members = [(m["relation"], m["name"], m.get("id_number"), m.get("phone")) for m in clean.get("household") or []]
+    if "household" in clean and members != [(m.relation, m.name, m.id_number_enc, m.phone_enc)
+                                            for m in resident.household]:
         resident.household = [HouseholdMember(relation=m["relation"], name=m["name"],
                                               id_number_enc=m.get("id_number"), phone_enc=m.get("phone"))
                               for m in clean["household"] or []]
 
 
 def _assess(resident: Resident, conditions: dict, assessed_on: dt.date | None, actor) -> bool:
-    """Record an assessment when the conditions change (or a date is given). Returns True if recorded."""
-    if conditions == resident.conditions and resident.assessed_on is not None and assessed_on is None:
+    """Record an assessment when the conditions change, or when a new assessment date is given (a
+    re-assessment that found nothing changed). Re-sending the current conditions with the current
+    date — what every edit form does — records nothing. Returns True if recorded."""
+    same_date = assessed_on is None or assessed_on == resident.assessed_on
+    if conditions == resident.conditions and resident.assessed_on is not None and same_date:
         return False
     for key in CONDITION_KEYS:
         setattr(resident, key, conditions[key])
@@ -200,14 +214,53 @@ def _assess(resident: Resident, conditions: dict, assessed_on: dt.date | None, a
     return True
 
 
-def snapshot(resident: Resident) -> dict:
-    """The audited view of a resident: the ID number only masked, never in clear."""
+def _state(resident: Resident) -> dict:
+    """Everything an edit can change, in clear, for diffing only: never stored or answered as is."""
     data = resident.to_dict()
-    data.pop("version", None)
-    data.pop("age", None)
-    data.pop("area_name", None)
-    data["household"] = [{k: v for k, v in m.items() if k != "id"} for m in data["household"]]
+    for key in ("version", "age", "area_name", "id_number_masked"):
+        data.pop(key, None)
+    data["id_number"] = resident.id_number
+    data["household"] = [{"relation": m.relation, "name": m.name, "id_number": m.id_number_enc, "phone": m.phone_enc}
+                         for m in resident.household]
     return data
+
+
+_PHONE_KEYS = ("phone", "emergency_contact_phone")
+
+
+def _masked(state: dict) -> dict:
+    """The audited form of a state: ID numbers masked (first 6 + last 4), phone numbers masked too,
+    since the audit log is kept for good and the register itself holds them only encrypted."""
+    out = {}
+    for key, value in state.items():
+        if key == "id_number":
+            out["id_number_masked"] = crypto.mask_id_number(value)
+        elif key in _PHONE_KEYS:
+            out[key] = crypto.mask_phone(value)
+        elif key == "household":
+            out[key] = [{"relation": m["relation"], "name": m["name"],
+                         "id_number_masked": crypto.mask_id_number(m["id_number"]),
+                         "phone": crypto.mask_phone(m["phone"])} for m in value]
+        else:
+            out[key] = value
+    return out
+
+
+def snapshot(resident: Resident) -> dict:
+    """The audited view of a resident: ID and phone numbers only masked, never in clear."""
+    return _masked(_state(resident))
+
+
+def _audit_changes(before: dict, after: dict) -> dict:
+    """``{field: [old, new]}`` between two clear states, masked. Compared in clear, so that an edit of
+    a middle digit (hidden by the mask) is still recorded as a change of that field."""
+    changed = audit.diff(before, after)
+    masked_before, masked_after = _masked(before), _masked(after)
+    out = {}
+    for key in changed:
+        out_key = "id_number_masked" if key == "id_number" else key
+        out[out_key] = [audit.jsonable(masked_before[out_key]), audit.jsonable(masked_after[out_key])]
+    return out
 
 
 def register(data: dict, actor) -> Resident:
@@ -216,7 +269,7 @@ def register(data: dict, actor) -> Resident:
     _check_area_scope(actor, clean["area_code"])
     existing = find_by_id_number(clean["id_number"].number)
     if existing is not None:
-        raise _duplicate(existing)
+        raise _duplicate(existing, actor)
     resident = Resident(status="active", created_by_id=getattr(actor, "id", None))
     _apply(resident, clean, actor)
     if resident.assistance_since is None:
@@ -236,16 +289,22 @@ def update(resident: Resident, data: dict, actor) -> Resident:
     if "id_number" in clean and clean["id_number"].number != resident.id_number:
         other = find_by_id_number(clean["id_number"].number)
         if other is not None and other.id != resident.id:
-            raise _duplicate(other)
-    before = snapshot(resident)
-    _apply(resident, clean, actor)
-    if "conditions" in clean or "assessed_on" in clean:
-        _assess(resident, clean.get("conditions", resident.conditions), clean.get("assessed_on"), actor)
-    db.session.flush()
-    changes = audit.diff(before, snapshot(resident))
+            raise _duplicate(other, actor)
+    if clean.get("assistance_type", resident.assistance_type) != resident.assistance_type \
+            and not clean.get("assistance_since"):
+        clean["assistance_since"] = local_today()  # a new target group starts today unless told otherwise
+    # No autoflush while applying: a lazy load in between would write (and version) the row early.
+    with db.session.no_autoflush:
+        before, old_version = _state(resident), resident.version
+        _apply(resident, clean, actor)
+        if "conditions" in clean or "assessed_on" in clean:
+            _assess(resident, clean.get("conditions", resident.conditions), clean.get("assessed_on"), actor)
+        changes = _audit_changes(before, _state(resident))
     if changes:
         touch(resident)  # household edits alone must move the version on too
-        db.session.flush()
+        flush()  # one UPDATE, one version step
+        # The version step in the log lets an edit based on an older version list what changed since.
+        changes["version"] = [old_version, resident.version]
         audit.record("update", "resident", resident.id, changes, actor=actor)
     if changes.keys() & {"conditions", "assistance_type", "id_number_masked", "birth_date", "area_code"}:
         _profile_changed(resident, actor)
@@ -276,8 +335,9 @@ def change_status(resident: Resident, data: dict, actor) -> Resident:
     if "version" in data:
         check_version(resident, data["version"])
     if status == resident.status or status not in ALLOWED_STATUS[resident.status]:
-        raise Conflict(_("A resident who is %(old)s cannot be set to %(new)s.", old=_(resident.status),
-                         new=_(status)), code="illegal_state")
+        raise Conflict(_("A resident who is %(old)s cannot be set to %(new)s.",
+                         old=str(STATUS_TITLES[resident.status]), new=str(STATUS_TITLES[status])),
+                       code="illegal_state")
     change = StatusChange(from_status=resident.status, to_status=status, reason=v.clean["reason"],
                           reason_kind=v.clean.get("reason_kind"), actor_id=getattr(actor, "id", None),
                           effective_on=v.clean.get("effective_on") or local_today())
@@ -287,9 +347,11 @@ def change_status(resident: Resident, data: dict, actor) -> Resident:
     resident.status_reason = v.clean["reason"]
     resident.status_reason_kind = v.clean.get("reason_kind")
     resident.status_changed_at = utcnow()
-    db.session.flush()
+    old_version = resident.version
+    flush()
     audit.record("status", "resident", resident.id,
-                 {"status": [old, status], "reason": v.clean["reason"], "reason_kind": v.clean.get("reason_kind")},
+                 {"status": [old, status], "reason": v.clean["reason"], "reason_kind": v.clean.get("reason_kind"),
+                  "version": [old_version, resident.version]},
                  actor=actor)
     _profile_changed(resident, actor)
     return resident
@@ -307,20 +369,38 @@ class Filters:
     min_self_care: int | None = None
     min_age: int | None = None
     max_age: int | None = None
+    # Query parameters that could not be read, by name: :func:`filtered` answers them with a 422
+    # (a filter silently dropped would list everyone while the caller believes it filtered).
+    invalid: dict = field(default_factory=dict)
 
     @classmethod
     def from_args(cls, args) -> "Filters":
-        def as_int(key):
-            raw = (args.get(key) or "").strip()
-            return int(raw) if raw.isdigit() else None
-        conds = [c for c in args.getlist("condition") if c in BOOL_KEYS]
-        return cls(q=(args.get("q") or "").strip()[:40], area_code=(args.get("area_code") or "").strip()[:20],
+        invalid: dict = {}
+
+        def as_int(key, label, high):
+            raw = ascii_fold(args.get(key) or "").strip()
+            if not raw:
+                return None
+            if not re.fullmatch(r"[0-9]{1,3}", raw) or int(raw) > high:
+                invalid[key] = [_("%(field)s: %(message)s", field=str(label),
+                                  message=_("must be a whole number from 0 to %(n)d", n=high))]
+                return None
+            return int(raw)
+        conds = [c for c in args.getlist("condition") if c]
+        unknown = [c for c in conds if c not in BOOL_KEYS]
+        if unknown:
+            invalid["condition"] = [_("%(field)s: %(message)s", field=str(LABELS["condition"]),
+                                      message=_("unknown condition %(name)s", name=", ".join(unknown)[:100]))]
+        return cls(q=ascii_fold(args.get("q") or "").strip()[:40],
+                   area_code=(args.get("area_code") or "").strip()[:20],
                    assistance_type=args.get("assistance_type") or "", status=args.get("status") or "",
-                   conditions=conds, min_self_care=as_int("min_self_care"), min_age=as_int("min_age"),
-                   max_age=as_int("max_age"))
+                   conditions=[c for c in conds if c in BOOL_KEYS],
+                   min_self_care=as_int("min_self_care", BY_KEY["self_care_level"].label, 4),
+                   min_age=as_int("min_age", LABELS["min_age"], idnumber.MAX_AGE_YEARS),
+                   max_age=as_int("max_age", LABELS["max_age"], idnumber.MAX_AGE_YEARS), invalid=invalid)
 
 
-TAIL_RE = re.compile(r"^\d{3,17}[\dXx]$")
+TAIL_RE = re.compile(r"^[0-9]{3,17}[0-9Xx]$")
 
 
 def _search_clause(q: str):
@@ -351,6 +431,8 @@ def _search_clause(q: str):
 
 def filtered(user, filters: Filters):
     """The scoped SELECT for a filtered list (the one place lists, searches and exports start)."""
+    if filters.invalid:
+        raise ValidationError(fields=filters.invalid)
     stmt = scoped(sa.select(Resident), Resident, user)
     if filters.q:
         stmt = stmt.where(_search_clause(filters.q))

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # lazy; named so that pybabel's default keywords extract it
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField
 
@@ -8,7 +9,7 @@ from assist.servicepoints.services import KIND_TITLES
 class ServicePointForm(FlaskForm):
     version = HiddenField()
     kind = SelectField(_l("Type"), choices=list(KIND_TITLES.items()))
-    name = StringField(_l("Name"), render_kw={"maxlength": 100})
+    name = StringField(pgettext("organisation", "Name"), render_kw={"maxlength": 100})
     area_code = SelectField(_l("Community"), choices=[], validate_choice=False)
     address = StringField(_l("Address"), render_kw={"maxlength": 200})
     opening_hours = StringField(_l("Opening hours"), render_kw={"maxlength": 100,

@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # lazy; named so that pybabel's default keywords extract it
 
 from assist.areas.models import Area
 from assist.catalog.models import ServiceItem
@@ -20,7 +21,7 @@ from assist.extensions import db
 from assist.providers.services import parse_phone
 from assist.servicepoints.models import SERVICE_POINT_KINDS, ServicePoint, service_point_item
 
-LABELS = {"kind": _l("Type"), "name": _l("Name"), "address": _l("Address"), "area_code": _l("Community"),
+LABELS = {"kind": _l("Type"), "name": pgettext("organisation", "Name"), "address": _l("Address"), "area_code": _l("Community"),
           "opening_hours": _l("Opening hours"), "contact": _l("Contact person"), "phone": _l("Phone"),
           "item_codes": _l("Service items"), "active": _l("Active")}
 KIND_TITLES = {"dispatch_centre": _l("Elderly-care dispatch centre"), "care_centre": _l("Home-care service centre"),

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # lazy; named so that pybabel's default keywords extract it
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField
 
@@ -7,7 +8,7 @@ from assist.units.services import KIND_TITLES
 
 class UnitForm(FlaskForm):
     version = HiddenField()
-    name = StringField(_l("Name"), render_kw={"maxlength": 100})
+    name = StringField(pgettext("organisation", "Name"), render_kw={"maxlength": 100})
     kind = SelectField(_l("Type"), choices=list(KIND_TITLES.items()))
     contact = StringField(_l("Contact person"), render_kw={"maxlength": 60})
     phone = StringField(_l("Phone"), render_kw={"inputmode": "tel", "maxlength": 20})

@@ -6,6 +6,7 @@ import re
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # lazy; named so that pybabel's default keywords extract it
 
 from assist.areas.models import Area
 from assist.core import audit
@@ -18,7 +19,7 @@ from assist.extensions import db
 from assist.providers.services import parse_phone
 from assist.units.models import UNIT_KINDS, PartnerUnit
 
-LABELS = {"name": _l("Name"), "kind": _l("Type"), "contact": _l("Contact person"), "phone": _l("Phone"),
+LABELS = {"name": pgettext("organisation", "Name"), "kind": _l("Type"), "contact": _l("Contact person"), "phone": _l("Phone"),
           "address": _l("Address"), "area_codes": _l("Paired areas"), "active": _l("Active")}
 KIND_TITLES = {"department": _l("Government department"), "company": _l("Company"),
                "volunteer": _l("Volunteer team"), "other": _l("Other")}

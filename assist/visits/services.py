@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from assist.auth.models import User
 from assist.core import audit, uploads
@@ -211,7 +212,7 @@ def _check_provider_actor(visit: Visit, actor) -> None:
 def assign(visit: Visit, data: dict, actor) -> Visit:
     _check_provider_actor(visit, actor)
     if visit.status != "scheduled":
-        raise _illegal(visit, _("assigned"))
+        raise _illegal(visit, pgettext("visit action", "assigned"))
     if "version" in data:
         check_version(visit, data["version"])
     staff = _staff_of(visit, data.get("staff_id"))
@@ -234,7 +235,7 @@ def reschedule(visit: Visit, data: dict, actor) -> Visit:
     v.text("reason", LABELS["reason"], required=True, max_length=500, multiline=True)
     v.raise_if_errors()
     if visit.status != "scheduled":
-        raise _illegal(visit, _("rescheduled"))
+        raise _illegal(visit, pgettext("visit action", "rescheduled"))
     if start < utcnow() - dt.timedelta(hours=1):
         raise _error("scheduled_start", _("may not be in the past"))
     end = start + (visit.scheduled_end - visit.scheduled_start)
@@ -258,7 +259,7 @@ def cancel(visit: Visit, data: dict, actor) -> Visit:
     v.text("reason", LABELS["reason"], required=True, max_length=500, multiline=True)
     v.raise_if_errors()
     if visit.status not in ACTIVE:
-        raise _illegal(visit, _("cancelled"))
+        raise _illegal(visit, pgettext("visit action", "cancelled"))
     old = visit.status
     visit.status, visit.cancel_reason = "cancelled", v.clean["reason"]
     _event(visit, "cancel", actor, v.clean["reason"])
@@ -298,7 +299,7 @@ def check_in(visit: Visit, data: dict, actor) -> Visit:
     if (lat is None) != (lng is None):
         raise _error("lng" if lng is None else "lat", _("give both latitude and longitude, or neither"))
     if visit.status != "scheduled":
-        raise _illegal(visit, _("checked in"))
+        raise _illegal(visit, pgettext("visit action", "checked in"))
     now = utcnow()
     at = at or now
     if at > now + MAX_CLOCK_SKEW:
@@ -363,7 +364,7 @@ def complete(visit: Visit, data: dict, actor) -> Visit:
     v.text("over_cap_reason", LABELS["over_cap_reason"], max_length=500, multiline=True)
     v.raise_if_errors()
     if visit.status != "checked_in":
-        raise _illegal(visit, _("completed"))
+        raise _illegal(visit, pgettext("visit action", "completed"))
     now = utcnow()
     at = at or now
     if at > now + MAX_CLOCK_SKEW:
@@ -399,7 +400,7 @@ def add_photo(visit: Visit, data: bytes, actor, *, field: str = "file") -> Visit
     """Store a photo (JPEG/PNG by content); ``field`` names the input in error messages."""
     _check_worker(visit, actor)
     if visit.status not in ("checked_in", "completed"):
-        raise _illegal(visit, _("given photos"))
+        raise _illegal(visit, pgettext("visit action", "given photos"))
     if len(visit.files) >= current_app.config.get("VISIT_MAX_PHOTOS", 12):
         raise Conflict(_("This visit already has the most photos allowed."), code="too_many_files")
     stored = uploads.store_image(data, f"visits/{visit.id}", field=field)
@@ -423,7 +424,7 @@ def rate(visit: Visit, data: dict, actor) -> Visit:
     v.text("comment", LABELS["comment"], max_length=500, multiline=True)
     v.raise_if_errors()
     if visit.status != "completed":
-        raise _illegal(visit, _("rated"))
+        raise _illegal(visit, pgettext("visit action", "rated"))
     old = visit.rating
     visit.rating, visit.rating_comment, visit.rated_at = rating, v.clean.get("comment") or "", utcnow()
     _event(visit, "rating", actor, visit.rating_comment, {"rating": [old, rating]})
@@ -457,7 +458,7 @@ def amend(visit: Visit, data: dict, actor) -> Visit:
     v.text("reason", LABELS["reason"], required=True, max_length=500, multiline=True)
     v.raise_if_errors()
     if visit.status != "completed":
-        raise _illegal(visit, _("amended"))
+        raise _illegal(visit, pgettext("visit action", "amended"))
     if actor.role == "provider":
         _check_worker(visit, actor)
     changes = {}
