@@ -217,3 +217,14 @@ def test_audit_page_for_auditors_with_verification(client, login, api, resident_
 def test_audit_page_is_closed_to_caseworkers(client, login):
     login("caseworker")
     assert client.get("/audit").status_code == 403
+
+
+def test_looking_at_a_resident_is_logged(api, make_resident, client, login):
+    resident = make_resident()
+    auditor = api("auditor")
+    assert auditor.get(f"/api/v1/residents/{resident.id}").status_code == 200
+    caseworker = login("caseworker")
+    assert client.get(f"/residents/{resident.id}").status_code == 200
+    views = auditor.get(f"/api/v1/audit?object_type=resident&object_id={resident.id}&action=view").get_json()["items"]
+    assert sorted(e["actor"] for e in views) == sorted([auditor.user.username, caseworker.username])
+    assert auditor.get("/api/v1/audit/verify").get_json()["ok"] is True

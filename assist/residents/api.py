@@ -40,7 +40,11 @@ def index():
 @bp.get("/residents/<int:resident_id>")
 @roles("admin", "caseworker", "auditor", "provider")
 def detail(resident_id: int):
-    return serialise(get_or_404(Resident, resident_id, current_user))
+    """One resident (providers see only the contact fields). The access is logged."""
+    resident = get_or_404(Resident, resident_id, current_user)
+    services.record_view(resident, current_user)
+    commit()
+    return serialise(resident)
 
 
 @bp.patch("/residents/<int:resident_id>")

@@ -473,3 +473,8 @@ def _shift_years(day: dt.date, years: int) -> dt.date:
 
 def search(user, filters: Filters, *, limit: int, cursor: str | None) -> Page:
     return keyset(filtered(user, filters), [Resident.name_pinyin, Resident.id], limit=limit, cursor=cursor)
+
+
+def record_view(resident: Resident, actor) -> None:
+    """Privacy (DOMAIN.md): who looked at a resident's record is logged, like prints and exports."""
+    audit.record("view", "resident", resident.id, {}, actor=actor)

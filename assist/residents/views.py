@@ -108,6 +108,8 @@ def new():
 @roles(*READERS)
 def detail(resident_id: int):
     resident = get_or_404(Resident, resident_id, current_user)
+    services.record_view(resident, current_user)
+    commit()
     status_form = StatusForm(version=resident.version)
     status_form.status.choices = [(k, v) for k, v in STATUS_TITLES.items()
                                   if k in services.ALLOWED_STATUS[resident.status]]
