@@ -265,3 +265,17 @@ def test_batch_printing_of_a_community(client, login, db, world, tmp_path, app):
         assert progress["status"] == "done" and progress["done"] == progress["total"] == 2
     finally:
         batch.SYNC_LIMIT = 20
+
+
+def test_location_mismatch_against_the_recorded_home(api, db, world):
+    cw = api("caseworker")
+    r1 = world["r1"]
+    body = cw.get(f"/api/v1/residents/{r1.id}").get_json()
+    assert cw.patch(f"/api/v1/residents/{r1.id}", json={"version": body["version"], "home_lat": 39.65}).status_code == 422
+    r = cw.patch(f"/api/v1/residents/{r1.id}", json={"version": body["version"], "home_lat": 39.65, "home_lng": 106.83})
+    assert r.status_code == 200 and r.get_json()["home_lat"] == 39.65
+    near = visit(db, world["plans"]["r1_a1"], world["w1"], at(DAY, 9), lat=39.651, lng=106.831)
+    far = visit(db, world["plans"]["r1_a1"], world["w1"], at(DAY + dt.timedelta(days=1), 9), lat=39.70, lng=106.83)
+    auditor = api("auditor")
+    assert "location_mismatch" in kinds_for(auditor, far.id)
+    assert "location_mismatch" not in kinds_for(auditor, near.id)

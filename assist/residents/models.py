@@ -142,6 +142,7 @@ class Resident(VersionMixin, TimestampMixin, db.Model):
             "status": self.status, "status_reason": self.status_reason,
             "emergency_contact_name": self.emergency_contact_name,
             "emergency_contact_phone": self.emergency_contact_phone,
+            "home_lat": self.home_lat, "home_lng": self.home_lng,
             "household": [m.to_dict() for m in self.household],
             "version": self.version,
         }

@@ -27,6 +27,7 @@ LABELS = {
     "id_number": _l("ID number"), "name": _l("Name"), "phone": _l("Phone"), "address": _l("Address"),
     "area_code": _l("Area"), "assistance_type": _l("Target group"), "assistance_since": _l("Target group since"),
     "emergency_contact_name": _l("Emergency contact"), "emergency_contact_phone": _l("Emergency contact phone"),
+    "home_lat": _l("Home latitude"), "home_lng": _l("Home longitude"),
     "assessed_on": _l("Assessment date"), "conditions": _l("Conditions"), "household": _l("Household members"),
     "status": _l("Status"), "reason": _l("Reason"), "reason_kind": _l("Reason kind"),
     "effective_on": _l("Effective date"), "relation": _l("Relation"),
@@ -112,6 +113,20 @@ def _parse_household(raw) -> list[dict]:
     return members
 
 
+def _coordinate(lo: float, hi: float):
+    def parse(raw):
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+            raise Invalid(_("must be a number"))
+        try:
+            value = float(raw)
+        except ValueError:
+            raise Invalid(_("must be a number"))
+        if not lo <= value <= hi:
+            raise Invalid(_("must be between %(lo)s and %(hi)s", lo=lo, hi=hi))
+        return value
+    return parse
+
+
 def validate(data: dict, *, partial: bool = False, existing: Resident | None = None) -> dict:
     """Check resident input (API body or form data); raises ValidationError naming every bad field."""
     v = Validator(data, partial=partial)
@@ -129,6 +144,12 @@ def validate(data: dict, *, partial: bool = False, existing: Resident | None = N
     v.field("emergency_contact_phone", LABELS["emergency_contact_phone"], parse_mobile)
     v.date("assessed_on", LABELS["assessed_on"], not_future=True)
     v.field("household", LABELS["household"], _parse_household)
+    # The home's position (optional): the reference for the check-in location audit check.
+    v.field("home_lat", LABELS["home_lat"], _coordinate(-90, 90))
+    v.field("home_lng", LABELS["home_lng"], _coordinate(-180, 180))
+    if ("home_lat" in data or "home_lng" in data) and not v.errors.get("home_lat") and not v.errors.get("home_lng") \
+            and (v.clean.get("home_lat") is None) != (v.clean.get("home_lng") is None):
+        v.error("home_lng", LABELS["home_lng"], _("give both latitude and longitude, or neither"))
     if "conditions" in data and data["conditions"] is not None:
         base = existing.conditions if existing else defaults()
         try:
@@ -182,6 +203,9 @@ def _apply(resident: Resident, clean: dict, actor) -> None:
     if "name" in clean:
         resident.set_name(clean["name"])
     for key in ("phone", "emergency_contact_phone"):
+        if key in clean:
+            setattr(resident, key, clean[key])
+    for key in ("home_lat", "home_lng"):
         if key in clean:
             setattr(resident, key, clean[key])
     for key in ("address", "emergency_contact_name"):
