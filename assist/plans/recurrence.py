@@ -64,26 +64,37 @@ def max_per_month(rule: rrule, start: dt.date, end: dt.date | None) -> int:
 
 
 def describe(text: str) -> str:
-    """A short human reading of common rules (weekly on days, every N weeks, monthly on a day)."""
+    """A short human reading of a rule: weekly on days, every N weeks, monthly on days or on the
+    n-th weekdays, daily, yearly; a COUNT adds "N times"."""
     parts = dict(p.split("=", 1) for p in normalise(text).split(";") if "=" in p)
     days = {"MO": _("Mon"), "TU": _("Tue"), "WE": _("Wed"), "TH": _("Thu"), "FR": _("Fri"), "SA": _("Sat"),
             "SU": _("Sun")}
-    interval = int(parts.get("INTERVAL", "1") or 1) if parts.get("INTERVAL", "1").isdigit() else 1
+    raw_interval = parts.get("INTERVAL", "1")
+    interval = int(raw_interval) if raw_interval.isdigit() else 1
+    on = "、".join(days.get(d[-2:], d) for d in parts.get("BYDAY", "").split(",") if d)
     freq = parts.get("FREQ")
-    if freq == "WEEKLY":
-        on = "、".join(days.get(d[-2:], d) for d in parts.get("BYDAY", "").split(",") if d)
-        if interval > 1:
-            return _("every %(n)d weeks on %(days)s", n=interval, days=on or "—")
-        return _("weekly on %(days)s", days=on or "—")
-    if freq == "MONTHLY":
-        if parts.get("BYMONTHDAY"):
-            return _("monthly on day %(day)s", day=parts["BYMONTHDAY"])
-        return _("every %(n)d months", n=interval) if interval > 1 else _("monthly")
-    if freq == "DAILY":
-        return _("every %(n)d days", n=interval) if interval > 1 else _("daily")
-    if freq == "YEARLY":
-        return _("yearly")
-    return text
+    if parts.get("COUNT") == "1":
+        return _("once")
+    if freq == "WEEKLY" and not on:
+        out = _("every %(n)d weeks", n=interval) if interval > 1 else _("weekly")
+    elif freq == "WEEKLY":
+        out = (_("every %(n)d weeks on %(days)s", n=interval, days=on) if interval > 1
+               else _("weekly on %(days)s", days=on))
+    elif freq == "MONTHLY" and parts.get("BYMONTHDAY"):
+        out = _("monthly on day %(day)s", day=parts["BYMONTHDAY"].replace(",", "、"))
+    elif freq == "MONTHLY" and on and parts.get("BYSETPOS"):
+        out = _("monthly on %(days)s number %(pos)s", days=on, pos=parts["BYSETPOS"].replace(",", "、"))
+    elif freq == "MONTHLY":
+        out = _("every %(n)d months", n=interval) if interval > 1 else _("monthly")
+    elif freq == "DAILY":
+        out = _("every %(n)d days", n=interval) if interval > 1 else _("daily")
+    elif freq == "YEARLY":
+        out = _("yearly")
+    else:
+        return text
+    if parts.get("COUNT", "").isdigit():
+        out = _("%(rule)s, %(n)d times", rule=out, n=int(parts["COUNT"]))
+    return out
 
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

@@ -43,7 +43,8 @@ def matching(resident_id: int):
         by_category.setdefault(m["item_code"][0], []).append(m)
     return render_template("plans/matching.html", r=resident, by_category=by_category, items=items,
                            categories=catalog_services.categories(), plans=services.plans_of(resident),
-                           planned=planned, decision_form=DecisionForm(), can_write=current_user.role in WRITERS)
+                           planned=planned, decision_form=DecisionForm(), can_write=current_user.role in WRITERS,
+                           describe=recurrence.describe)
 
 
 @bp.post("/residents/<int:resident_id>/decisions")
