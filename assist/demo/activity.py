@@ -178,6 +178,14 @@ def visits(ctx) -> None:
     ctx.counts["past_visits"] = made
     ctx.counts["scheduled_visits"] = visit_services.generate(visit_services.horizon_end(ctx.today), ctx.admin,
                                                              today=ctx.today)
+    # The coordinators have already assigned most of the coming visits to their workers.
+    for v in db.session.scalars(sa.select(Visit).where(Visit.status == "scheduled").order_by(Visit.scheduled_start)):
+        if rng.random() < 0.9:
+            worker = _free_worker(rng.sample(staff[v.provider_id], len(staff[v.provider_id])), busy,
+                                  v.scheduled_start - dt.timedelta(minutes=10),
+                                  v.scheduled_end + dt.timedelta(minutes=40)) if staff.get(v.provider_id) else None
+            if worker is not None:
+                v.staff_id = worker.id
     db.session.commit()
 
 
