@@ -188,7 +188,7 @@ def test_a_100000_character_name_is_refused_with_the_form_kept(client, login):
     r = client.post("/residents/new", data=data)
     assert r.status_code == 422
     page = text(r)
-    assert "姓名：最多 50 个字符" in page and data["id_number"] in page
+    assert "姓名：不能超过 50 个字符" in page and data["id_number"] in page
 
 
 def test_a_duplicate_registration_links_to_the_existing_record(client, login, make_resident):
@@ -256,7 +256,7 @@ def test_a_stale_edit_reshows_the_input_and_what_changed_meanwhile(client, login
     rows = re.findall(r'<tr data-testid="stale-row"><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>', stale)
     assert ("电话", "13811112222", "13904730000") in rows
     assert ("长期卧床", "是", "否") in rows
-    assert not any(label == "住址" for label, _, _ in rows)  # the user's own change is not "meanwhile"
+    assert not any(label == "地址" for label, _, _ in rows)  # the user's own change is not "meanwhile"
     # The form now carries the current version: saving again goes through.
     again = form_values(r)
     assert again["version"] == "2"
@@ -300,7 +300,7 @@ def test_status_changes_from_the_detail_page(client, login, make_resident, db):
     assert "住院" in page and "暂停" in page
     r = client.post(f"/residents/{resident.id}/status", data={"status": "active", "reason": "", "version": "2"},
                     follow_redirects=True)
-    assert "原因：为必填项" in text(r)
+    assert "原因：必须填写" in text(r)
 
 
 # --- error pages ----------------------------------------------------------------------------------

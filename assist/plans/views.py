@@ -23,6 +23,7 @@ from assist.plans import defaults, eligibility, recurrence, services
 from assist.plans.forms import DecisionForm, EndPlanForm, PlanForm
 from assist.plans.models import Plan
 from assist.providers.models import Provider, ProviderItem
+from assist.residents.conditions import ASSISTANCE_TITLES
 from assist.residents.models import Resident
 
 bp = Blueprint("plans", __name__)
@@ -210,7 +211,7 @@ def bulk():
     return render_template("plans/bulk.html", result=result, shown=shown, page_no=page_no,
                            more=len(result.needs) > page_no * size, items={i.code: i for i in catalog_services.items()},
                            categories=catalog_services.categories(), area_choices=area_services.choices(current_user),
-                           area_names=area_services.names(), args=request.args)
+                           area_names=area_services.names(), groups=ASSISTANCE_TITLES, args=request.args)
 
 
 @bp.get("/matching/unmet.xlsx")

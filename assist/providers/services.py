@@ -22,7 +22,8 @@ from assist.extensions import db
 from assist.providers.models import PROVIDER_KINDS, Provider, ProviderItem
 
 LABELS = {
-    "name": pgettext("organisation", "Name"), "uscc": _l("Unified social credit code"), "kind": _l("Type"), "contact": _l("Contact person"),
+    "name": pgettext("organisation", "Name"), "uscc": _l("Unified social credit code"), "kind": _l("Type"),
+    "contact": _l("Contact person"),
     "phone": _l("Phone"), "address": _l("Address"), "weekly_capacity": _l("Weekly capacity"),
     "item_codes": _l("Service items"), "area_codes": _l("Areas served"), "unit_prices": _l("Unit prices"),
     "contract_start": _l("Contract start"), "contract_end": _l("Contract end"), "active": _l("Active"),

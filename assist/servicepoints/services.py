@@ -21,7 +21,8 @@ from assist.extensions import db
 from assist.providers.services import parse_phone
 from assist.servicepoints.models import SERVICE_POINT_KINDS, ServicePoint, service_point_item
 
-LABELS = {"kind": _l("Type"), "name": pgettext("organisation", "Name"), "address": _l("Address"), "area_code": _l("Community"),
+LABELS = {"kind": _l("Type"), "name": pgettext("organisation", "Name"), "address": _l("Address"),
+          "area_code": _l("Community"),
           "opening_hours": _l("Opening hours"), "contact": _l("Contact person"), "phone": _l("Phone"),
           "item_codes": _l("Service items"), "active": _l("Active")}
 KIND_TITLES = {"dispatch_centre": _l("Elderly-care dispatch centre"), "care_centre": _l("Home-care service centre"),

@@ -19,8 +19,8 @@ from assist.extensions import db
 from assist.providers.services import parse_phone
 from assist.units.models import UNIT_KINDS, PartnerUnit
 
-LABELS = {"name": pgettext("organisation", "Name"), "kind": _l("Type"), "contact": _l("Contact person"), "phone": _l("Phone"),
-          "address": _l("Address"), "area_codes": _l("Paired areas"), "active": _l("Active")}
+LABELS = {"name": pgettext("organisation", "Name"), "kind": _l("Type"), "contact": _l("Contact person"),
+          "phone": _l("Phone"), "address": _l("Address"), "area_codes": _l("Paired areas"), "active": _l("Active")}
 KIND_TITLES = {"department": _l("Government department"), "company": _l("Company"),
                "volunteer": _l("Volunteer team"), "other": _l("Other")}
 MAX_AREAS = 100
