@@ -339,3 +339,25 @@ def test_list_filters_and_bad_filters(setup):
     assert len(items) == 2
     assert cw.get("/api/v1/visits?from=tomorrow").status_code == 422
     assert cw.get("/api/v1/visits?status=done").status_code == 422
+
+
+def test_photos_taken_sideways_are_stored_upright(visit_setup, app):
+    import os
+    s = visit_setup
+    cw, w1 = s["cw"], s["w1"]
+    generate(cw)
+    v = visits(cw)[0]
+    w1.post(f"/api/v1/visits/{v['id']}/check-in", json={})
+    img = Image.new("RGB", (40, 30), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the camera was held sideways (rotate 90° to view)
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif)
+    r = w1.client.post(f"/api/v1/visits/{v['id']}/photos", data={"file": (io.BytesIO(out.getvalue()), "p.jpg")},
+                       headers={"Authorization": f"Bearer {w1.token}"})
+    assert r.status_code == 201
+    from assist.extensions import db
+    from assist.visits.models import VisitFile
+    stored = db.session.get(VisitFile, r.get_json()["id"])
+    with Image.open(os.path.join(app.config["UPLOAD_DIR"], stored.path)) as saved:
+        assert saved.size == (30, 40) and saved.getexif().get(0x0112) is None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from assist.core.errors import TooLarge, ValidationError
 
@@ -60,7 +60,10 @@ def store_image(data: bytes, folder: str, field: str = "file") -> StoredImage:
                 probe.verify()
             with Image.open(io.BytesIO(data)) as img:
                 img.load()
-                clean = _reencode(img, fmt)
+                # Turn the pixels upright first: the orientation tag goes with the rest of the EXIF.
+                upright = ImageOps.exif_transpose(img)
+                width, height = upright.size
+                clean = _reencode(upright, fmt)
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
