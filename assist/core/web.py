@@ -126,6 +126,8 @@ def init_app(app) -> None:
                 "role_titles": permissions.ROLE_TITLES, "bureau_name": current_app.config["BUREAU_NAME"]}
 
     app.jinja_env.globals["get_locale"] = get_locale
+    # "Label: value" — a full-width colon in Chinese text.
+    app.jinja_env.globals["colon"] = lambda: ": " if str(get_locale()).startswith("en") else "："
     app.jinja_env.filters["datetime"] = lambda v, fmt="yyyy-MM-dd HH:mm": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["combine_page"] = lambda params, n: {**params, "page": n}
     app.jinja_env.filters["reject_cursor"] = lambda params: {k: v for k, v in params.items() if k != "cursor"}
