@@ -85,9 +85,31 @@ def is_weak_secret(key) -> bool:
     return key.strip().lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH or len(set(key)) < 8
 
 
+def schema_command(argv=None) -> bool:
+    """Is this process ``flask [--app X] db …``? Migrating or checking the schema signs no session
+    and touches no encrypted field, so it may run before the operator has set a secret key."""
+    import sys
+    argv = sys.argv if argv is None else argv
+    if not argv or not (os.path.basename(argv[0]) in ("flask", "flask.exe")
+                        or argv[0].replace("\\", "/").endswith("flask/__main__.py")):
+        return False
+    args, skip = [], False
+    for arg in argv[1:]:
+        if skip:
+            skip = False
+        elif arg in ("--app", "-A", "--env-file", "-e"):
+            skip = True
+        elif not arg.startswith("-"):
+            args.append(arg)
+    return bool(args) and args[0] == "db"
+
+
 def _check_secret(app) -> None:
     key = app.config.get("SECRET_KEY") or ""
     relaxed = app.config["ENV_NAME"] in ("development", "testing")
+    if not relaxed and is_weak_secret(key) and schema_command():
+        app.logger.warning("no strong ASSIST_SECRET_KEY: allowed for `flask db` only; the app will not serve")
+        relaxed = True
     if relaxed and not key:
         app.config["SECRET_KEY"] = key = "insecure-development-key-" + "x" * 16
     if relaxed:

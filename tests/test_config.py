@@ -73,3 +73,16 @@ def test_defaults_that_matter():
     assert app.config["BABEL_DEFAULT_LOCALE"] == "zh_Hans_CN"
     assert app.config["BOOTSTRAP_SERVE_LOCAL"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["/x/.venv/bin/flask", "--app", "assist", "db", "upgrade"], True),
+    (["/x/flask/__main__.py", "-A", "assist", "db", "check"], True),
+    (["flask", "--app", "assist", "run"], False),
+    (["flask", "--app", "assist", "demo"], False),
+    (["flask", "--app", "assist", "user", "create", "db"], False),
+    (["gunicorn", "assist:create_app()"], False),
+])
+def test_only_schema_commands_run_without_a_secret(argv, expected):
+    from assist.config import schema_command
+    assert schema_command(argv) is expected
