@@ -222,7 +222,6 @@ def _section_label(identity: Identity) -> str:
 
 
 def _story(meta: DocumentMeta, data: HistoryData) -> list[Flowable]:
-    st = base.get_styles()
     ident = data.identity
     empty = NO_RECORDS if (data.period_start or data.period_end) else NONE_RECORDED
     story: list[Flowable] = base.title_block(meta, [

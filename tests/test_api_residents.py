@@ -13,7 +13,7 @@ from stdnum.exceptions import InvalidComponent
 
 from assist.core.timeutil import age_on, local_today
 from assist.residents import idnumber
-from assist.residents.models import Assessment, Resident, StatusChange
+from assist.residents.models import Assessment, StatusChange
 from tests.conftest import HUAYUAN, LASENGZHONG, XINQIAO, XIZHUOZISHAN_C, id_number
 
 EN = {"Accept-Language": "en"}

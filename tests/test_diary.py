@@ -746,7 +746,7 @@ def test_a_service_need_offers_a_plan_with_the_best_matching_item(world, client,
     page = client.get(f"/diary/problems/{service}").get_data(as_text=True)
     assert f"/plans/new?resident_id={world.resident.id}&amp;item_code=A1" in page  # 助餐 in the description
     page = client.get(f"/diary/problems/{wish}").get_data(as_text=True)
-    assert f"item_code=F4" in page
+    assert "item_code=F4" in page
     # Without a word from the catalog in it, a service need gets the resident's best eligible item.
     from assist.diary import services
     from assist.diary.models import Problem

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from tests.conftest import HUAYUAN, LASENGZHONG, XIZHUOZISHAN_C, id_number
+from tests.conftest import LASENGZHONG, XIZHUOZISHAN_C, id_number
 
 USCC = "91110108551385082Q"
 

@@ -89,7 +89,7 @@ def test_list_filters_by_item_and_area(api):
 
 
 def test_provider_pages(client, login, api):
-    admin = login("admin")
+    login("admin")
     r = client.post("/providers/new", data={"name": "", "uscc": "bad", "kind": "social_org", "weekly_capacity": "5"})
     assert r.status_code == 422
     page = r.get_data(as_text=True)

@@ -15,7 +15,7 @@ from assist.areas.models import Area
 from assist.auth.models import ApiToken, LoginAttempt, User
 from assist.core import audit
 from assist.core.db import check_version, flush, touch, utcnow
-from assist.core.errors import Conflict, Throttled, Unauthorized, ValidationError
+from assist.core.errors import Conflict, Throttled, Unauthorized
 from assist.core.permissions import ROLES
 from assist.core.validation import Invalid, Validator
 from assist.extensions import db

@@ -12,7 +12,6 @@ from assist.areas.models import Area
 from assist.auth import services
 from assist.auth.forms import LoginForm, UserForm
 from assist.auth.models import User
-from assist.core import audit
 from assist.core.db import commit
 from assist.core.errors import AppError, ValidationError
 from assist.core.forms import apply_errors

@@ -122,7 +122,7 @@ def init_app(app) -> None:
     @app.context_processor
     def template_globals():
         from assist.main.nav import navigation
-        return {"nav_items": navigation(current_user), "url_map_endpoints": current_app.view_functions, "locale_names": LOCALE_NAMES,
+        return {"nav_items": navigation(current_user), "locale_names": LOCALE_NAMES,
                 "role_titles": permissions.ROLE_TITLES, "bureau_name": current_app.config["BUREAU_NAME"]}
 
     app.jinja_env.globals["get_locale"] = get_locale

@@ -1,7 +1,6 @@
 """API.md "Reports and figures": PDFs, anomalies, stats, verification."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Response, request
 from flask_babel import gettext as _

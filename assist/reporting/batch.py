@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 

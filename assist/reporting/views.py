@@ -15,9 +15,6 @@ from assist.residents.models import Resident
 
 bp = Blueprint("reporting", __name__)
 
-KIND_TITLES = None
-
-
 def _kind_labels():
     from reports.anomalies import ANOMALY_KIND_LABELS
     return ANOMALY_KIND_LABELS
