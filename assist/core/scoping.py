@@ -60,3 +60,16 @@ def area_clause(column, user):
         return sa.false()
     within = sa.select(Area.code).where(sa.or_(*[Area.path.startswith(p, autoescape=True) for p in paths]))
     return column.in_(within)
+
+
+def served_records_clause(resident_column, provider_column, user):
+    """The rule shared by records about serving a resident (plans, visits): everything for admins and
+    auditors, the residents of their areas for caseworkers, their own organisation's for providers."""
+    from assist.residents.models import Resident
+    if user.role in ("admin", "auditor"):
+        return None
+    if user.role == "caseworker":
+        return resident_column.in_(sa.select(Resident.id).where(area_clause(Resident.area_code, user)))
+    if user.role == "provider" and user.provider_id:
+        return provider_column == user.provider_id
+    return sa.false()

@@ -14,7 +14,7 @@ from assist.core import audit
 from assist.core.db import check_version, utcnow
 from assist.core.errors import Conflict, NotFound, ValidationError
 from assist.core.pagination import Page, keyset
-from assist.core.scoping import area_clause, get_or_404, scope_rule, scoped
+from assist.core.scoping import get_or_404, scope_rule, scoped, served_records_clause
 from assist.core.timeutil import local_today
 from assist.core.validation import Invalid, Validator, field_error
 from assist.extensions import db
@@ -34,13 +34,7 @@ LABELS = {
 
 @scope_rule(Plan)
 def _plan_scope(user):
-    if user.role in ("admin", "auditor"):
-        return None
-    if user.role == "caseworker":
-        return Plan.resident_id.in_(sa.select(Resident.id).where(area_clause(Resident.area_code, user)))
-    if user.role == "provider" and user.provider_id:
-        return Plan.provider_id == user.provider_id
-    return sa.false()
+    return served_records_clause(Plan.resident_id, Plan.provider_id, user)
 
 
 def _field_error(key: str, message) -> ValidationError:

@@ -23,9 +23,9 @@ from assist.core import audit, uploads
 from assist.core.db import check_version, utcnow
 from assist.core.errors import Conflict, Forbidden, ValidationError
 from assist.core.pagination import Page, keyset
-from assist.core.scoping import area_clause, scope_rule, scoped
+from assist.core.scoping import scope_rule, scoped, served_records_clause
 from assist.core.timeutil import LOCAL_TZ, local_today
-from assist.core.validation import Invalid, Validator
+from assist.core.validation import Invalid, Validator, field_error
 from assist.extensions import db
 from assist.plans import recurrence
 from assist.plans.models import Plan
@@ -45,18 +45,11 @@ MAX_CLOCK_SKEW = dt.timedelta(minutes=10)
 
 @scope_rule(Visit)
 def _visit_scope(user):
-    if user.role in ("admin", "auditor"):
-        return None
-    if user.role == "caseworker":
-        return Visit.resident_id.in_(sa.select(Resident.id).where(area_clause(Resident.area_code, user)))
-    if user.role == "provider" and user.provider_id:
-        return Visit.provider_id == user.provider_id
-    return sa.false()
+    return served_records_clause(Visit.resident_id, Visit.provider_id, user)
 
 
 def _error(key: str, message) -> ValidationError:
-    return ValidationError(fields={key: [_("%(field)s: %(message)s", field=str(LABELS.get(key, key)),
-                                           message=str(message))]})
+    return field_error(key, message, LABELS.get(key))
 
 
 def _illegal(visit: Visit, action) -> Conflict:
