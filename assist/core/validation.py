@@ -54,6 +54,25 @@ def parse_mobile(value) -> str:
     return digits
 
 
+def positive_decimal(maximum: int):
+    """A parser for quantities: a finite number above zero and at most ``maximum``, to the cent."""
+    import decimal
+
+    def parse(raw) -> decimal.Decimal:
+        if isinstance(raw, bool):
+            raise Invalid(_("must be a number"))
+        try:
+            value = decimal.Decimal(str(raw).strip())
+        except decimal.InvalidOperation:
+            raise Invalid(_("must be a number"))
+        if not value.is_finite() or value <= 0:
+            raise Invalid(_("must be greater than zero"))
+        if value > maximum:
+            raise Invalid(_("must be at most %(n)s", n=maximum))
+        return value.quantize(decimal.Decimal("0.01"))
+    return parse
+
+
 def parse_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()

@@ -16,7 +16,7 @@ from assist.core.errors import Conflict, NotFound, ValidationError
 from assist.core.pagination import Page, keyset
 from assist.core.scoping import get_or_404, scope_rule, scoped, served_records_clause
 from assist.core.timeutil import local_today
-from assist.core.validation import Invalid, Validator, field_error
+from assist.core.validation import Invalid, Validator, field_error, positive_decimal
 from assist.extensions import db
 from assist.plans import eligibility, recurrence
 from assist.plans.models import DECISION_KINDS, ItemDecision, Plan
@@ -48,18 +48,7 @@ def _parse_time(raw) -> dt.time:
     return dt.time(int(m.group(1)), int(m.group(2)))
 
 
-def _parse_quantity(raw) -> decimal.Decimal:
-    if isinstance(raw, bool):
-        raise Invalid(_("must be a number"))
-    try:
-        value = decimal.Decimal(str(raw).strip())
-    except decimal.InvalidOperation:
-        raise Invalid(_("must be a number"))
-    if not value.is_finite() or value <= 0:
-        raise Invalid(_("must be greater than zero"))
-    if value > 10000:
-        raise Invalid(_("must be at most %(n)s", n=10000))
-    return value.quantize(decimal.Decimal("0.01"))
+_parse_quantity = positive_decimal(10000)
 
 
 def validate(data: dict, actor, *, partial: bool = False, plan: Plan | None = None) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -25,7 +24,7 @@ from assist.core.errors import Conflict, Forbidden, ValidationError
 from assist.core.pagination import Page, keyset
 from assist.core.scoping import scope_rule, scoped, served_records_clause
 from assist.core.timeutil import LOCAL_TZ, local_today
-from assist.core.validation import Invalid, Validator, field_error
+from assist.core.validation import Invalid, Validator, field_error, positive_decimal
 from assist.extensions import db
 from assist.plans import recurrence
 from assist.plans.models import Plan
@@ -319,18 +318,7 @@ def month_visits(plan_id: int, day: dt.date, exclude_id: int | None = None) -> i
     return db.session.scalar(stmt) or 0
 
 
-def _parse_quantity(raw) -> decimal.Decimal:
-    if isinstance(raw, bool):
-        raise Invalid(_("must be a number"))
-    try:
-        value = decimal.Decimal(str(raw).strip())
-    except decimal.InvalidOperation:
-        raise Invalid(_("must be a number"))
-    if not value.is_finite() or value <= 0:
-        raise Invalid(_("must be greater than zero"))
-    if value > 1000:
-        raise Invalid(_("must be at most %(n)s", n=1000))
-    return value.quantize(decimal.Decimal("0.01"))
+_parse_quantity = positive_decimal(1000)
 
 
 def _decode_signature(raw) -> bytes:
