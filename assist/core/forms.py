@@ -44,3 +44,37 @@ def apply_errors(form, exc: ValidationError) -> None:
 
 def flash_invalid() -> str:
     return _("Please correct the marked fields.")
+
+
+def save(form, write, *, version_of=None):
+    """Run ``write()`` (a service call) and commit. On a refusal the transaction is rolled back and
+    the messages land on the form, which keeps everything typed; returns ``write``'s result, or
+    None when the form is to be shown again. ``version_of()`` gives the record's current version
+    after a stale edit, so that saving again applies the user's input over it."""
+    from flask import flash
+
+    from assist.core.db import commit
+    from assist.core.errors import AppError, StaleVersion
+    from assist.extensions import db
+    try:
+        result = write()
+        commit()
+        return result
+    except ValidationError as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        flash(flash_invalid(), "danger")
+    except StaleVersion as exc:
+        db.session.rollback()
+        if version_of is not None and hasattr(form, "version"):
+            form.version.data = version_of()
+        form.form_errors.append(str(exc.message))
+    except AppError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc.message))
+    return None
+
+
+def status(form) -> int:
+    """422 when the form is shown again with messages, 200 otherwise."""
+    return 422 if form.errors or form.form_errors else 200

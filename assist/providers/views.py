@@ -10,9 +10,8 @@ from flask_login import current_user
 
 from assist.areas import services as area_services
 from assist.catalog.models import ServiceItem
-from assist.core.db import commit
-from assist.core.errors import AppError, ValidationError
-from assist.core.forms import apply_errors, flash_invalid
+from assist.core.forms import save
+from assist.core.forms import status as form_status  # 422 when shown again with messages
 from assist.core.pagination import keyset, parse_limit
 from assist.core.permissions import roles
 from assist.core.scoping import get_or_404, scoped
@@ -71,18 +70,11 @@ def new():
     form = ProviderForm()
     _prepare(form)
     if request.method == "POST":
-        try:
-            provider = services.create(_payload(form), current_user)
-            commit()
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            flash(flash_invalid(), "danger")
-        except AppError as exc:
-            form.form_errors.append(str(exc.message))
-        else:
+        provider = save(form, lambda: services.create(_payload(form), current_user))
+        if provider is not None:
             flash(_("Provider %(name)s created.", name=provider.name), "success")
             return redirect(url_for("providers.detail", provider_id=provider.id))
-    return render_template("providers/form.html", form=form, provider=None), 422 if form.errors else 200
+    return render_template("providers/form.html", form=form, provider=None), form_status(form)
 
 
 @bp.route("/<int:provider_id>/edit", methods=["GET", "POST"])
@@ -95,16 +87,8 @@ def edit(provider_id: int):
         form.item_codes.data = provider.item_codes
         form.area_codes.data = [a.code for a in provider.areas]
         form.unit_prices.data = "\n".join(f"{i.item_code} {i.unit_price}" for i in provider.items if i.unit_price is not None)
-    else:
-        try:
-            services.update(provider, _payload(form) | {"version": form.version.data}, current_user)
-            commit()
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            flash(flash_invalid(), "danger")
-        except AppError as exc:
-            form.form_errors.append(str(exc.message))
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("providers.detail", provider_id=provider.id))
-    return render_template("providers/form.html", form=form, provider=provider), 422 if form.errors else 200
+    elif save(form, lambda: services.update(provider, _payload(form) | {"version": form.version.data}, current_user),
+              version_of=lambda: get_or_404(Provider, provider_id, current_user).version) is not None:
+        flash(_("Saved."), "success")
+        return redirect(url_for("providers.detail", provider_id=provider.id))
+    return render_template("providers/form.html", form=form, provider=provider), form_status(form)

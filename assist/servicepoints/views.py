@@ -7,12 +7,11 @@ from flask_login import current_user
 
 from assist.areas import services as area_services
 from assist.catalog import services as catalog_services
-from assist.core.db import commit
-from assist.core.errors import AppError, Forbidden, StaleVersion, ValidationError
-from assist.core.forms import apply_errors, flash_invalid
+from assist.core.errors import Forbidden, ValidationError
+from assist.core.forms import save
+from assist.core.forms import status as form_status  # 422 when shown again with messages
 from assist.core.permissions import roles
 from assist.core.scoping import get_or_404
-from assist.extensions import db
 from assist.servicepoints import services
 from assist.servicepoints.forms import ServicePointForm
 from assist.servicepoints.models import ServicePoint
@@ -62,21 +61,11 @@ def new():
     if request.method == "GET" and request.args.get("area_code"):
         form.area_code.data = request.args["area_code"]
     if request.method == "POST":
-        try:
-            point = services.create(_payload(form), current_user)
-            commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            flash(flash_invalid(), "danger")
-        except AppError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-        else:
+        point = save(form, lambda: services.create(_payload(form), current_user))
+        if point is not None:
             flash(_("Service point %(name)s registered.", name=point.name), "success")
             return redirect(url_for("servicepoints.detail", point_id=point.id))
-    return render_template("servicepoints/form.html", form=form, point=None), \
-        422 if form.errors or form.form_errors else 200
+    return render_template("servicepoints/form.html", form=form, point=None), form_status(form)
 
 
 @bp.route("/<int:point_id>/edit", methods=["GET", "POST"])
@@ -90,24 +79,8 @@ def edit(point_id: int):
     if request.method == "GET":
         form.item_codes.data = point.item_codes
         form.version.data = point.version
-    else:
-        try:
-            services.update(point, _payload(form) | {"version": form.version.data}, current_user)
-            commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            flash(flash_invalid(), "danger")
-        except StaleVersion as exc:
-            db.session.rollback()
-            point = get_or_404(ServicePoint, point_id, current_user)
-            form.version.data = point.version
-            form.form_errors.append(str(exc.message))
-        except AppError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("servicepoints.detail", point_id=point.id))
-    return render_template("servicepoints/form.html", form=form, point=point), \
-        422 if form.errors or form.form_errors else 200
+    elif save(form, lambda: services.update(point, _payload(form) | {"version": form.version.data}, current_user),
+              version_of=lambda: get_or_404(ServicePoint, point_id, current_user).version) is not None:
+        flash(_("Saved."), "success")
+        return redirect(url_for("servicepoints.detail", point_id=point.id))
+    return render_template("servicepoints/form.html", form=form, point=point), form_status(form)

@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from assist.areas import services as area_services
 from assist.auth.models import User
-from assist.core.db import commit
-from assist.core.errors import AppError, StaleVersion, ValidationError
-from assist.core.forms import apply_errors, flash_invalid
+from assist.core.errors import ValidationError
+from assist.core.forms import save
+from assist.core.forms import status as form_status  # 422 when shown again with messages
 from assist.core.pagination import parse_limit
 from assist.core.permissions import roles
 from assist.core.scoping import get_or_404, scoped
@@ -68,20 +68,11 @@ def new():
     form = UnitForm()
     _prepare(form)
     if request.method == "POST":
-        try:
-            unit = services.create(_payload(form), current_user)
-            commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            flash(flash_invalid(), "danger")
-        except AppError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-        else:
+        unit = save(form, lambda: services.create(_payload(form), current_user))
+        if unit is not None:
             flash(_("Partner unit %(name)s registered.", name=unit.name), "success")
             return redirect(url_for("units.detail", unit_id=unit.id))
-    return render_template("units/form.html", form=form, unit=None), 422 if form.errors or form.form_errors else 200
+    return render_template("units/form.html", form=form, unit=None), form_status(form)
 
 
 @bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -93,23 +84,8 @@ def edit(unit_id: int):
     if request.method == "GET":
         form.area_codes.data = unit.area_codes
         form.version.data = unit.version
-    else:
-        try:
-            services.update(unit, _payload(form) | {"version": form.version.data}, current_user)
-            commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            flash(flash_invalid(), "danger")
-        except StaleVersion as exc:
-            db.session.rollback()
-            unit = get_or_404(PartnerUnit, unit_id, current_user)
-            form.version.data = unit.version
-            form.form_errors.append(str(exc.message))
-        except AppError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("units.detail", unit_id=unit.id))
-    return render_template("units/form.html", form=form, unit=unit), 422 if form.errors or form.form_errors else 200
+    elif save(form, lambda: services.update(unit, _payload(form) | {"version": form.version.data}, current_user),
+              version_of=lambda: get_or_404(PartnerUnit, unit_id, current_user).version) is not None:
+        flash(_("Saved."), "success")
+        return redirect(url_for("units.detail", unit_id=unit.id))
+    return render_template("units/form.html", form=form, unit=unit), form_status(form)
