@@ -71,11 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(bp)
 
     from assist.plans import hooks as plan_hooks
-    plan_hooks.register()
-    from assist.plans import services as plan_services
-    from assist.visits import services as visit_services
-    if visit_services.on_plan_changed not in plan_services.plan_changed_hooks:
-        plan_services.plan_changed_hooks.append(visit_services.on_plan_changed)
+    from assist.visits import hooks as visit_hooks
+    plan_hooks.register()  # re-assessment flags plans for review
+    visit_hooks.register()  # plan changes move future visits
 
     from assist import cli
     cli.register(app)

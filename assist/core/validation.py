@@ -11,7 +11,6 @@ import unicodedata
 from typing import Any, Callable
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from assist.core.errors import ValidationError
 from assist.core.timeutil import local_today
@@ -70,6 +69,21 @@ def positive_decimal(maximum: int):
         if value > maximum:
             raise Invalid(_("must be at most %(n)s", n=maximum))
         return value.quantize(decimal.Decimal("0.01"))
+    return parse
+
+
+def coordinate(lo: float, hi: float):
+    """A parser for a latitude or longitude: a number within ``lo``..``hi``."""
+    def parse(raw) -> float:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+            raise Invalid(_("must be a number"))
+        try:
+            value = float(raw)
+        except ValueError:
+            raise Invalid(_("must be a number"))
+        if not lo <= value <= hi:
+            raise Invalid(_("must be between %(lo)s and %(hi)s", lo=lo, hi=hi))
+        return value
     return parse
 
 
@@ -203,5 +217,3 @@ class Validator:
         if self.errors:
             raise ValidationError(fields=self.errors)
 
-
-REQUIRED_LABEL = _l("required")

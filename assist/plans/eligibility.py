@@ -56,10 +56,3 @@ def rule_texts() -> dict[str, str]:
     from assist.matching.rules import ITEM_CODES, describe
     english = str(get_locale()).startswith("en")
     return {code: (describe(code).text_en if english else describe(code).text) for code in ITEM_CODES}
-
-
-def is_high_risk(resident) -> bool:
-    """DOMAIN.md's high-risk elderly (weekly home visits)."""
-    from assist.matching.engine import Profile, facts_of
-    from assist.matching.rules import HIGH_RISK_ELDERLY
-    return HIGH_RISK_ELDERLY.test(facts_of(Profile.from_resident(resident), local_today()))

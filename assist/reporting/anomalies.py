@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from assist.core.scoping import clause_for, scoped
 from assist.core.timeutil import LOCAL_TZ
 from assist.extensions import db
+from assist.reporting.stats import bounds
 from assist.residents.models import Resident, StatusChange
 from assist.visits.models import Visit, VisitFile
 
@@ -50,18 +51,12 @@ class Anomaly:
                 else self.visit_id}
 
 
-def _bounds(frm: dt.date, to: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(frm, dt.time.min, tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
-    end = dt.datetime.combine(to + dt.timedelta(days=1), dt.time.min, tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
-    return start, end
-
-
 def _local_day(value: dt.datetime) -> dt.date:
     return value.astimezone(LOCAL_TZ).date()
 
 
 def _completed(user, frm, to):
-    start, end = _bounds(frm, to)
+    start, end = bounds(frm, to)
     return scoped(sa.select(Visit), Visit, user).where(
         Visit.status == "completed", Visit.scheduled_start >= start, Visit.scheduled_start < end)
 
@@ -107,7 +102,7 @@ def _inactive(visits, user, frm, to):
 
 
 def _overlap(visits, user, frm, to):
-    start, end = _bounds(frm, to)
+    start, end = bounds(frm, to)
     a, b = aliased(Visit), aliased(Visit)
     a_start, a_end = sa.func.coalesce(a.check_in_at, a.scheduled_start), sa.func.coalesce(a.check_out_at, a.scheduled_end)
     b_start, b_end = sa.func.coalesce(b.check_in_at, b.scheduled_start), sa.func.coalesce(b.check_out_at, b.scheduled_end)
@@ -281,6 +276,6 @@ def _settlement_mismatch(user, frm, to):
 
 def _diary_unconfirmed(user, frm, to):
     from assist.diary.services import closed_without_answer
-    start, end = _bounds(frm, to)
+    start, end = bounds(frm, to)
     return [Anomaly("diary_unconfirmed", None, row["detail"], object_type="problem", object_id=row["problem_id"])
             for row in closed_without_answer(start, end, user)]

@@ -14,9 +14,9 @@ from assist.extensions import db
 from assist.reporting import gather
 from assist.visits import services as visit_services
 from assist.visits.models import Visit
+from reports.history import RATING_LABELS as RATING_ZH  # the printed documents' vocabulary
+from reports.history import VISIT_STATUS_LABELS as STATUS_ZH
 
-STATUS_ZH = {"scheduled": "待服务", "checked_in": "服务中", "completed": "已完成", "missed": "未服务", "cancelled": "已取消"}
-RATING_ZH = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -16,7 +16,7 @@ from assist.core.errors import Conflict, ValidationError
 from assist.core.pagination import Page, keyset
 from assist.core.scoping import area_clause, scope_rule, scoped
 from assist.core.timeutil import local_today
-from assist.core.validation import Invalid, Validator, ascii_fold, parse_mobile
+from assist.core.validation import Invalid, Validator, ascii_fold, coordinate, parse_mobile
 from assist.extensions import db
 from assist.residents import idnumber
 from assist.residents.conditions import (ASSISTANCE_TYPES, BOOL_KEYS, BY_KEY, CHILD_STATUSES, CONDITION_KEYS,
@@ -113,20 +113,6 @@ def _parse_household(raw) -> list[dict]:
     return members
 
 
-def _coordinate(lo: float, hi: float):
-    def parse(raw):
-        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-            raise Invalid(_("must be a number"))
-        try:
-            value = float(raw)
-        except ValueError:
-            raise Invalid(_("must be a number"))
-        if not lo <= value <= hi:
-            raise Invalid(_("must be between %(lo)s and %(hi)s", lo=lo, hi=hi))
-        return value
-    return parse
-
-
 def validate(data: dict, *, partial: bool = False, existing: Resident | None = None) -> dict:
     """Check resident input (API body or form data); raises ValidationError naming every bad field."""
     v = Validator(data, partial=partial)
@@ -145,8 +131,8 @@ def validate(data: dict, *, partial: bool = False, existing: Resident | None = N
     v.date("assessed_on", LABELS["assessed_on"], not_future=True)
     v.field("household", LABELS["household"], _parse_household)
     # The home's position (optional): the reference for the check-in location audit check.
-    v.field("home_lat", LABELS["home_lat"], _coordinate(-90, 90))
-    v.field("home_lng", LABELS["home_lng"], _coordinate(-180, 180))
+    v.field("home_lat", LABELS["home_lat"], coordinate(-90, 90))
+    v.field("home_lng", LABELS["home_lng"], coordinate(-180, 180))
     if ("home_lat" in data or "home_lng" in data) and not v.errors.get("home_lat") and not v.errors.get("home_lng") \
             and (v.clean.get("home_lat") is None) != (v.clean.get("home_lng") is None):
         v.error("home_lng", LABELS["home_lng"], _("give both latitude and longitude, or neither"))

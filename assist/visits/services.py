@@ -24,7 +24,7 @@ from assist.core.errors import Conflict, Forbidden, ValidationError
 from assist.core.pagination import Page, keyset
 from assist.core.scoping import scope_rule, scoped, served_records_clause
 from assist.core.timeutil import LOCAL_TZ, local_today
-from assist.core.validation import Invalid, Validator, field_error, positive_decimal
+from assist.core.validation import Invalid, Validator, coordinate, field_error, positive_decimal
 from assist.extensions import db
 from assist.plans import recurrence
 from assist.plans.models import Plan
@@ -267,26 +267,12 @@ def _check_worker(visit: Visit, actor) -> None:
         raise Forbidden(_("Only the provider's staff record visits."))
 
 
-def _parse_coordinate(lo: float, hi: float):
-    def parse(raw):
-        if isinstance(raw, bool):
-            raise Invalid(_("must be a number"))
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise Invalid(_("must be a number"))
-        if not lo <= value <= hi:
-            raise Invalid(_("must be between %(lo)s and %(hi)s", lo=lo, hi=hi))
-        return value
-    return parse
-
-
 def check_in(visit: Visit, data: dict, actor) -> Visit:
     _check_worker(visit, actor)
     v = Validator(data)
     at = v.field("at", LABELS["at"], _parse_instant)
-    lat = v.field("lat", LABELS["lat"], _parse_coordinate(-90, 90))
-    lng = v.field("lng", LABELS["lng"], _parse_coordinate(-180, 180))
+    lat = v.field("lat", LABELS["lat"], coordinate(-90, 90))
+    lng = v.field("lng", LABELS["lng"], coordinate(-180, 180))
     v.raise_if_errors()
     if (lat is None) != (lng is None):
         raise _error("lng" if lng is None else "lat", _("give both latitude and longitude, or neither"))
